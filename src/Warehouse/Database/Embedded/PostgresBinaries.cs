@@ -15,9 +15,13 @@ public sealed record PostgresBinaries(string BinDirectory)
         "macOS: `brew install postgresql@15`), or point Warehouse at an existing server with " +
         "--db \"Host=...;Username=...;Password=...;Database=...\" or the WAREHOUSE_DB environment variable.";
 
-    public static PostgresBinaries? Find(string? pathVariable = null, string searchRoot = "/usr/lib/postgresql")
+    /// <summary>Overrides /usr/lib/postgresql as the folder of versioned installs (other layouts; tests).</summary>
+    public const string SearchRootVariable = "WAREHOUSE_POSTGRES_SEARCH_ROOT";
+
+    public static PostgresBinaries? Find(string? pathVariable = null, string? searchRoot = null)
     {
         pathVariable ??= Environment.GetEnvironmentVariable("PATH") ?? "";
+        searchRoot ??= Environment.GetEnvironmentVariable(SearchRootVariable) ?? "/usr/lib/postgresql";
         foreach (var dir in pathVariable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             var found = FromDirectory(dir);

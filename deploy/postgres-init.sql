@@ -1,0 +1,2 @@
+-- Runs once, on the first start of the compose postgres volume: Metabase's own application database.
+create database metabase;
