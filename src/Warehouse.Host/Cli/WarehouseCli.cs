@@ -2,6 +2,7 @@ using System.CommandLine;
 using Npgsql;
 using Warehouse.Database.Embedded;
 using Warehouse.Database.Migrations;
+using Warehouse.Host.Cli.Bench;
 
 namespace Warehouse.Host.Cli;
 
@@ -16,6 +17,7 @@ public static class WarehouseCli
         root.Subcommands.Add(ServeCommand.Build());
         root.Subcommands.Add(MigrateCommand.Build());
         root.Subcommands.Add(DbCommand.Build());
+        root.Subcommands.Add(BenchCommand.Build());
         return root;
     }
 

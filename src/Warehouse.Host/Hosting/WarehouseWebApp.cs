@@ -1,5 +1,6 @@
 using Warehouse.Database;
 using Warehouse.Database.Migrations;
+using Warehouse.EventStore;
 using Warehouse.Health;
 using Warehouse.Host.Api;
 
@@ -51,6 +52,7 @@ public static class WarehouseWebApp
             ?? throw new InvalidOperationException("Database:ConnectionString must be set before the web host starts")));
         services.AddSingleton<Migrator>();
         services.AddSingleton<IHealthContributor, DatabaseHealth>();
+        services.AddSingleton<IEventStore, PostgresEventStore>();
         return services;
     }
 

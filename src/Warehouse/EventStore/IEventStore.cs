@@ -1,0 +1,60 @@
+namespace Warehouse.EventStore;
+
+/// <summary>
+/// The single source of truth: append-only, idempotent on event id, ordered by one global sequence.
+/// Ingestion appends; projections tail with <see cref="ReadForwardAsync"/>.
+/// </summary>
+public interface IEventStore
+{
+    /// <summary>
+    /// Appends many events for many streams. Completes only after the events are durably committed.
+    /// A duplicate id (inside the call or already stored) is reported as <see cref="AppendOutcome.Duplicate"/>,
+    /// is not an error and does not disturb the others: first write wins. When the append queue is full the
+    /// result is <see cref="AppendStatus.Overloaded"/> and nothing was written. A database failure throws.
+    /// </summary>
+    Task<AppendResult> AppendAsync(IReadOnlyList<NewEvent> events, CancellationToken ct = default);
+
+    /// <summary>
+    /// Events with sequence &gt; <paramref name="afterSequence"/>, in sequence order, at most <paramref name="max"/>,
+    /// never past the safe high-water mark (no sequence a still-running transaction may yet commit).
+    /// </summary>
+    Task<IReadOnlyList<StoredEvent>> ReadForwardAsync(long afterSequence, int max, CancellationToken ct = default);
+
+    /// <summary>One stream in version order.</summary>
+    Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, CancellationToken ct = default);
+
+    /// <summary>The safe high-water mark and how far it is behind the newest allocated sequence.</summary>
+    Task<HighWaterMark> GetHighWaterMarkAsync(CancellationToken ct = default);
+}
+
+/// <param name="Id">Deterministic: <see cref="EventIds.ForMessage"/>(source, messageId). Unique in the store.</param>
+/// <param name="StreamId">"user:&lt;userId&gt;", "anon:&lt;anonymousId&gt;" or "product:&lt;productId&gt;" (docs/event-format.md).</param>
+/// <param name="Type">The message type: track, identify, page, screen, group, alias, product_upserted.</param>
+/// <param name="Data">JSON text of the normalised message, already safe for jsonb (no NUL, no lone surrogates).</param>
+/// <param name="Headers">JSON text of the ingestion metadata, or null.</param>
+/// <param name="Timestamp">When the warehouse received the event (server clock, UTC); "as of" queries use it.</param>
+public sealed record NewEvent(Guid Id, string StreamId, string Type, string Data, string? Headers, DateTimeOffset Timestamp);
+
+public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long Version, string Type, string Data,
+    string? Headers, DateTimeOffset Timestamp);
+
+public enum AppendStatus { Committed, Overloaded }
+
+public enum AppendOutcome { Appended, Duplicate }
+
+/// <summary>Per input position: appended (with its sequence and stream version) or a duplicate (0, 0).</summary>
+public readonly record struct AppendedEvent(AppendOutcome Outcome, long Sequence, long Version);
+
+public sealed record AppendResult(AppendStatus Status, IReadOnlyList<AppendedEvent> Events)
+{
+    public static AppendResult Overloaded { get; } = new(AppendStatus.Overloaded, []);
+    public int AppendedCount => Events.Count(e => e.Outcome == AppendOutcome.Appended);
+    public int DuplicateCount => Events.Count(e => e.Outcome == AppendOutcome.Duplicate);
+}
+
+/// <param name="Safe">Every sequence at or below it is committed or provably never will be.</param>
+/// <param name="Newest">The highest sequence allocated so far.</param>
+public sealed record HighWaterMark(long Safe, long Newest)
+{
+    public long Lag => Math.Max(0, Newest - Safe);
+}
