@@ -49,6 +49,9 @@ create table warehouse.fct_interactions (
     revenue         numeric(18, 4) null,    -- purchase lines: the order's revenue allocated over lines (sums to the order's revenue); refunds: refunded amount
     currency        text null,
     source          text null,              -- ingestion source (write key name)
+    utm_source      text null,              -- context.campaign of this event, lower(trim()); null = no campaign. Lets KPIs
+    utm_medium      text null,              --   recompute first touch "as of" a past received time without reading events
+    utm_campaign    text null,
     event_seq       bigint not null,        -- events.mt_events.seq_id of the event it came from
     primary key (user_key, interaction_id)
 );
