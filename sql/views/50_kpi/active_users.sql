@@ -12,19 +12,37 @@ begin
     select * into r from kpi.kpi_range(p_from, p_to, p_tz, p_as_of);
     v_first := kpi.src_first_day(p_tz, p_as_of, p_from_facts);
     return query
+        -- A cell (day x, previous day p, n users) counts in the W-day window ending on d exactly when
+        -- max(x, p + W) <= d <= x + W - 1: an interval, so each window is a running sum of +n/-n deltas.
         with a as (
             select s.day, s.prev_day, s.users from kpi.src_user_days(p_tz, p_as_of, p_from_facts, r.lo - 29, r.hi) s
             where s.kind = 'active'
         ),
-        days as (select g::date as day from generate_series(r.lo::timestamp, r.hi::timestamp, interval '1 day') g),
+        deltas as (
+            select w.w, greatest(a.day, a.prev_day + w.w) as day, a.users as delta
+            from a cross join (values (1), (7), (28), (30)) w(w)
+            where greatest(a.day, a.prev_day + w.w) <= a.day + w.w - 1
+            union all
+            select w.w, a.day + w.w, -a.users
+            from a cross join (values (1), (7), (28), (30)) w(w)
+            where greatest(a.day, a.prev_day + w.w) <= a.day + w.w - 1
+        ),
+        per_day as (select d.w, d.day, sum(d.delta) as delta from deltas d group by 1, 2),
+        grid as (
+            select w.w, g::date as day
+            from generate_series((r.lo - 29)::timestamp, r.hi::timestamp, interval '1 day') g
+            cross join (values (1), (7), (28), (30)) w(w)
+        ),
+        running as (
+            select g.w, g.day, sum(coalesce(p.delta, 0)) over (partition by g.w order by g.day) as users
+            from grid g left join per_day p on p.w = g.w and p.day = g.day
+        ),
         counts as (
-            select d.day,
-                   coalesce(sum(a.users) filter (where a.day = d.day), 0)::bigint as dau,
-                   coalesce(sum(a.users) filter (where a.day > d.day - 7 and a.prev_day <= d.day - 7), 0)::bigint as wau,
-                   coalesce(sum(a.users) filter (where a.prev_day <= d.day - 30), 0)::bigint as mau,
-                   coalesce(sum(a.users) filter (where a.day > d.day - 28 and a.prev_day <= d.day - 28), 0)::bigint as mau28
-            from days d left join a on a.day between d.day - 29 and d.day
-            group by d.day
+            select x.day,
+                   sum(x.users) filter (where x.w = 1)::bigint as dau, sum(x.users) filter (where x.w = 7)::bigint as wau,
+                   sum(x.users) filter (where x.w = 30)::bigint as mau, sum(x.users) filter (where x.w = 28)::bigint as mau28
+            from running x where x.day >= r.lo
+            group by x.day
         )
         select c.day, c.dau, c.wau, c.mau, c.mau28,
                round(c.dau::numeric / nullif(c.mau, 0), 6),
