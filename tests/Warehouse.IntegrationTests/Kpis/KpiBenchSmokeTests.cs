@@ -20,7 +20,7 @@ public sealed class KpiBenchSmokeTests : KpiDatabase
             Console.SetOut(original);
         }
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.Equal(0, exit);
+        Assert.True(exit == 0, $"exit {exit}; output:\n{output}");
         Assert.Matches(@"^kpi: slowest [a-z-]+ [\d,]+ ms at 3k interactions$", lines[^1]);
     }
 }
