@@ -39,6 +39,9 @@ begin
             continue;
         end if;
 
+        if cardinality(p_keys) = 0 then
+            continue; -- nothing changed for a current zone
+        end if;
         foreach v_sign in array array[-1, 1] loop
             if v_sign = 1 then
                 delete from warehouse.kpi_user_days where tz = v_tz and user_key = any(p_keys);
