@@ -52,7 +52,7 @@ public static class WarehouseWebApp
             ?? throw new InvalidOperationException("Database:ConnectionString must be set before the web host starts")));
         services.AddSingleton<Migrator>();
         services.AddSingleton<IHealthContributor, DatabaseHealth>();
-        services.AddSingleton<IEventStore, PostgresEventStore>();
+        services.AddEventStore(configuration);
         return services;
     }
 
