@@ -13,7 +13,7 @@ create table events.mt_streams (
     created      timestamptz not null default now(),
     tenant_id    varchar default '*DEFAULT*',
     is_archived  bool default false
-);
+) with (fillfactor = 70); -- every append rewrites its streams' rows: free space per page keeps those updates HOT
 
 create table events.mt_events (
     seq_id          bigint not null constraint pkey_mt_events_seq_id primary key,
@@ -79,9 +79,19 @@ begin
         on conflict (id) do update set version = s.version + excluded.version, timestamp = excluded.timestamp
         returning s.id, s.version
     ), numbered as materialized (
-        select f.ord, b.version - c.n + row_number() over (partition by f.stream_id order by f.ord) as version
-        from fresh f join counts c on c.stream_id = f.stream_id join bumped b on b.id = f.stream_id
-        order by f.ord
+        -- A window over fresh events and their stream's new version instead of a join: unnest() row estimates
+        -- are tiny, and the planner would nest-loop a join of thousands of rows.
+        select v.ord, v.version
+        from (
+            select u.ord,
+                   max(u.end_version) over (partition by u.stream_id) - count(u.ord) over (partition by u.stream_id)
+                   + row_number() over (partition by u.stream_id order by u.ord) as version
+            from (select f.stream_id, f.ord, null::bigint as end_version from fresh f
+                  union all
+                  select b.id, null, b.version from bumped b) u
+        ) v
+        where v.ord is not null
+        order by v.ord
     )
     select n.ord, nextval('events.mt_events_sequence'), n.version from numbered n;
     -- Wakes tailers waiting in LISTEN; delivered only if and when this transaction commits.
