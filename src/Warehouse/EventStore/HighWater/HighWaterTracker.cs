@@ -4,21 +4,23 @@ namespace Warehouse.EventStore;
 
 /// <summary>
 /// The safe high-water mark by transaction ids, without timeouts (shared/reference/event-store-lessons.md §8).
-/// events.wh_reserve gives its transaction an xid before it calls nextval. So: read the allocated high L, then,
-/// in a LATER statement (a later snapshot), the snapshot's xmax X. Every transaction that drew a number ≤ L had its
-/// xid before that snapshot, so its xid is below X. Once some still later snapshot has xmin ≥ X, all of those have
-/// ended and every seq ≤ L is final: committed and visible, or never will be. The holes below it are then logged
+/// events.wh_reserve gives its transaction an xid before it calls nextval, and a transaction holds the lock on its
+/// own xid (pg_locks, locktype 'transactionid') from the moment it has one until it ends. So: read the allocated
+/// high L, then, in a LATER statement, the set R of transactions holding an xid. Every transaction that drew a
+/// number ≤ L had its xid before L was read, so it has ended or is in R. Once every member of R has ended, every
+/// seq ≤ L is final: committed and visible, or never will be. The holes below it are then logged
 /// (events.mt_high_water_skips) and the mark is stored (mt_event_progression 'HighWaterMark').
-/// Reading L and X in one statement would be wrong: the statement's snapshot is taken before the sequence is read,
-/// so a transaction that starts in between would be missed.
-/// Caveat of the method: any transaction of the cluster that holds an xid holds the mark back until it ends, so
-/// do not keep write transactions open for long (and never poll the mark from inside one: it would wait for itself).
+/// Not the snapshot's xmin/xmax: PostgreSQL sets xmax to the latest COMPLETED xid + 1, so a running transaction
+/// whose xid is newer than every completed one appears in neither xmin nor the in-progress list (measured).
+/// Caveat of the method: any transaction of the cluster that holds an xid when L is read holds the mark back until
+/// it ends, so do not keep write transactions open for long, and never poll the mark from inside one (it would
+/// wait for itself).
 /// </summary>
 internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
 {
     private const int MaxObservations = 64;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly List<(long Allocated, long Xmax)> _observations = [];
+    private readonly List<(long Allocated, long[] Running)> _observations = [];
     private long _safe = -1;
 
     public async Task<HighWaterMark> GetAsync(CancellationToken ct)
@@ -29,40 +31,46 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             if (_safe < 0) _safe = await LoadStoredAsync(conn, ct);
 
-            long allocated, xmin, xmax;
+            long allocated;
+            HashSet<long> running;
             await using (var batch = new NpgsqlBatch(conn))
             {
                 batch.BatchCommands.Add(new("select case when is_called then last_value else last_value - 1 end from events.mt_events_sequence"));
                 batch.BatchCommands.Add(new("""
-                    select pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint from pg_current_snapshot() s
+                    select coalesce(array_agg(transactionid::text::bigint), '{}') from pg_locks
+                    where locktype = 'transactionid' and mode = 'ExclusiveLock' and granted
                     """));
                 await using var reader = await batch.ExecuteReaderAsync(ct);
                 await reader.ReadAsync(ct);
                 allocated = reader.GetInt64(0);
                 await reader.NextResultAsync(ct);
                 await reader.ReadAsync(ct);
-                xmin = reader.GetInt64(0);
-                xmax = reader.GetInt64(1);
+                running = [.. reader.GetFieldValue<long[]>(0)];
             }
 
             var safe = _safe;
-            while (_observations.Count > 0 && xmin >= _observations[0].Xmax)
+            // Observations are in allocation order; each is final once none of the transactions it saw still runs.
+            var finalUpTo = -1;
+            for (var i = 0; i < _observations.Count; i++)
             {
-                safe = Math.Max(safe, _observations[0].Allocated);
-                _observations.RemoveAt(0);
+                if (_observations[i].Running.Any(running.Contains)) continue;
+                finalUpTo = i;
             }
+            for (var i = 0; i <= finalUpTo; i++) safe = Math.Max(safe, _observations[i].Allocated);
+            if (finalUpTo >= 0) _observations.RemoveRange(0, finalUpTo + 1);
+
             if (allocated > safe)
             {
-                if (xmin >= xmax)
+                if (running.Count == 0)
                 {
-                    // Nothing was running at the second snapshot: every number allocated before it is final.
+                    // No transaction held an xid after L was read: every number allocated before is final.
                     safe = allocated;
                     _observations.Clear();
                 }
                 else if (_observations.Count == 0 || _observations[^1].Allocated < allocated)
                 {
                     if (_observations.Count == MaxObservations) _observations.RemoveAt(_observations.Count - 1);
-                    _observations.Add((allocated, xmax));
+                    _observations.Add((allocated, [.. running]));
                 }
             }
 
