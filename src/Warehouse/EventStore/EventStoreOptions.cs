@@ -15,6 +15,14 @@ public sealed class EventStoreOptions
     /// <summary>Group commit: the writer merges queued calls into one transaction up to about this many events.</summary>
     public int MaxEventsPerTransaction { get; set; } = 10_000;
 
+    /// <summary>
+    /// Writer lanes: each owns a share of the streams (by hash) and commits its own transactions, so appends use
+    /// several server cores without waiting on each other's stream locks. A call spanning lanes is answered when
+    /// every lane committed its part; if one part fails, the others may already be committed (a retry reports them
+    /// as duplicates). 1 = one transaction per merged group of calls.
+    /// </summary>
+    public int WriterLanes { get; set; } = 2;
+
     /// <summary>How often <see cref="IEventStore.WaitForEventsAsync"/> re-checks the high-water mark between notifications.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 }

@@ -25,6 +25,7 @@ public static class EventStoreServices
         var options = new EventStoreOptions();
         if (section[nameof(EventStoreOptions.MaxQueuedEvents)] is { } max) options.MaxQueuedEvents = Positive(max, nameof(EventStoreOptions.MaxQueuedEvents));
         if (section[nameof(EventStoreOptions.MaxEventsPerTransaction)] is { } tx) options.MaxEventsPerTransaction = Positive(tx, nameof(EventStoreOptions.MaxEventsPerTransaction));
+        if (section[nameof(EventStoreOptions.WriterLanes)] is { } lanes) options.WriterLanes = Positive(lanes, nameof(EventStoreOptions.WriterLanes));
         if (section[nameof(EventStoreOptions.PollInterval)] is { } poll)
         {
             options.PollInterval = TimeSpan.TryParse(poll, CultureInfo.InvariantCulture, out var t) && t > TimeSpan.Zero

@@ -6,7 +6,8 @@ namespace Warehouse.EventStore;
 
 /// <summary>
 /// The event store on PostgreSQL (Marten 9 layout, schema events). Appends go through group commit
-/// (<see cref="GroupCommitWriter"/>: set-based, one transaction for many concurrent callers, bounded queue);
+/// (<see cref="GroupCommitWriter"/>: set-based, one transaction for many concurrent callers, bounded queue; several
+/// lanes, each owning a share of the streams, so that transactions run on several cores without lock waits);
 /// reads are gated by the xid-based safe high-water mark (<see cref="HighWaterTracker"/>). One instance per
 /// process (a DI singleton): the writer and the tracker hold state.
 /// </summary>
@@ -14,7 +15,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly EventStoreOptions _options;
-    private readonly GroupCommitWriter _writer;
+    private readonly GroupCommitWriter[] _lanes;
+    private readonly AppendBudget _budget;
     private readonly HighWaterTracker _highWater;
     private readonly AppendSignal _signal;
 
@@ -26,25 +28,51 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     {
         _dataSource = dataSource;
         _options = options;
-        _writer = new GroupCommitWriter(dataSource, options, logger);
+        _budget = new AppendBudget(options.MaxQueuedEvents);
+        _lanes = new GroupCommitWriter[Math.Max(1, options.WriterLanes)];
         _highWater = new HighWaterTracker(dataSource);
         _signal = new AppendSignal(dataSource, options.PollInterval, logger);
-        _writer.Committed += _signal.Pulse;
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            _lanes[i] = new GroupCommitWriter(dataSource, options, _budget, Stats, logger);
+            _lanes[i].Committed += _signal.Pulse;
+        }
     }
 
-    /// <summary>What the group-commit writer did since start (transactions, merged calls, splits, overloads).</summary>
-    public EventStoreStats Stats => _writer.Stats;
+    /// <summary>What the group-commit writers did since start (transactions, merged calls, splits, overloads).</summary>
+    public EventStoreStats Stats { get; } = new();
 
     public async Task<AppendResult> AppendAsync(IReadOnlyList<NewEvent> events, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(events);
         if (events.Count == 0) return new AppendResult(AppendStatus.Committed, []);
         ct.ThrowIfCancellationRequested();
-        var pending = _writer.TryEnqueue(events, ct);
-        if (pending is null) return AppendResult.Overloaded;
-        // A caller that stops waiting after the writer took its events does not undo them: they may be committed.
+        if (!_budget.TryReserve(events.Count))
+        {
+            Stats.CountOverloaded();
+            return AppendResult.Overloaded;
+        }
+        // A caller that stops waiting after a writer took its events does not undo them: they may be committed.
         // Retrying is safe (same ids → duplicates).
-        return await pending.Task.WaitAsync(ct);
+        if (_lanes.Length == 1) return await _lanes[0].Enqueue(events, ct).Task.WaitAsync(ct);
+
+        var split = LaneSplit.Of(events, _lanes.Length);
+        _budget.Release(split.Duplicates);
+        var parts = new List<(List<int> Positions, Task<AppendResult> Task)>(_lanes.Length);
+        for (var lane = 0; lane < _lanes.Length; lane++)
+        {
+            var positions = split.Positions[lane];
+            if (positions.Count == 0) continue;
+            var part = positions.Count == events.Count ? events : positions.Select(p => events[p]).ToList();
+            parts.Add((positions, _lanes[lane].Enqueue(part, ct).Task));
+        }
+        await Task.WhenAll(parts.Select(p => p.Task)).WaitAsync(ct);
+        foreach (var (positions, task) in parts)
+        {
+            var answers = task.Result.Events;
+            for (var i = 0; i < positions.Count; i++) split.Results[positions[i]] = answers[i];
+        }
+        return new AppendResult(AppendStatus.Committed, split.Results);
     }
 
     public async Task<IReadOnlyList<StoredEvent>> ReadForwardAsync(long afterSequence, int max, CancellationToken ct = default)
@@ -104,7 +132,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _writer.DisposeAsync();
+        foreach (var lane in _lanes) await lane.DisposeAsync();
         await _signal.DisposeAsync();
     }
 }

@@ -10,7 +10,7 @@ public sealed class GroupCommitTests(DatabaseFixture db) : IClassFixture<Databas
     [Fact]
     public async Task concurrent_writers_are_merged_into_shared_transactions_with_contiguous_versions_and_no_lost_event()
     {
-        await using var store = new PostgresEventStore(db.DataSource);
+        await using var store = OneLane();
         var streams = Enumerable.Range(0, 10).Select(_ => NewStream()).ToArray();
         var calls = Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
         {
@@ -37,6 +37,29 @@ public sealed class GroupCommitTests(DatabaseFixture db) : IClassFixture<Databas
         }
         Assert.Equal(appended.Select(a => (a.Result.Sequence, a.Result.Version)).Order(), stored.Select(s => (s.Seq, s.Version)).Order());
         Assert.True(store.Stats.Transactions < store.Stats.Calls, $"{store.Stats.Calls} calls in {store.Stats.Transactions} transactions: none merged");
+    }
+
+    [Fact]
+    public async Task many_concurrent_writers_over_two_lanes_lose_nothing_and_keep_versions_contiguous()
+    {
+        await using var store = new PostgresEventStore(db.DataSource, new EventStoreOptions { WriterLanes = 2 },
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresEventStore>.Instance);
+        var streams = Enumerable.Range(0, 40).Select(_ => NewStream()).ToArray();
+        var calls = Enumerable.Range(0, 12).Select(w => Task.Run(async () =>
+        {
+            var sent = new List<(NewEvent, AppendedEvent)>();
+            for (var c = 0; c < 10; c++)
+            {
+                var events = Events(50, i => streams[(w * 7 + c * 3 + i) % streams.Length]);
+                sent.AddRange(events.Zip((await store.AppendAsync(events)).Events));
+            }
+            return sent;
+        })).ToList();
+        var sent = (await Task.WhenAll(calls)).SelectMany(s => s).ToList();
+        var stored = (await AllStoredAsync(db.DataSource)).Where(r => streams.Contains(r.Stream)).ToList();
+        Assert.Equal(sent.Select(s => (s.Item1.Id, s.Item2.Sequence, s.Item2.Version)).Order(), stored.Select(s => (s.Id, s.Seq, s.Version)).Order());
+        foreach (var group in stored.GroupBy(s => s.Stream))
+            Assert.Equal(Enumerable.Range(1, group.Count()).Select(v => (long)v), group.OrderBy(s => s.Seq).Select(s => s.Version));
     }
 
     [Fact]
@@ -121,7 +144,7 @@ public sealed class GroupCommitTests(DatabaseFixture db) : IClassFixture<Databas
     [Fact]
     public async Task a_bad_call_merged_with_good_ones_fails_alone_and_the_others_commit()
     {
-        await using var store = new PostgresEventStore(db.DataSource);
+        await using var store = OneLane();
         var blocked = NewStream();
         await store.AppendAsync([Event(blocked)]);
         var good1 = Events(4, _ => NewStream());
@@ -147,4 +170,7 @@ public sealed class GroupCommitTests(DatabaseFixture db) : IClassFixture<Databas
         Assert.Equal(1, store.Stats.Splits);
         Assert.Empty(await store.ReadStreamAsync(bad[0].StreamId));
     }
+
+    private PostgresEventStore OneLane() => new(db.DataSource, new EventStoreOptions { WriterLanes = 1 },
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresEventStore>.Instance);
 }

@@ -8,7 +8,8 @@ namespace Warehouse.EventStore;
 /// Group commit: concurrent AppendAsync calls queue here and one background writer merges whatever is queued into
 /// a single transaction (one fsync for all of them). A call completes only after the COMMIT of the transaction
 /// that carried it returned, i.e. with PostgreSQL's default synchronous_commit, after the WAL is flushed.
-/// The queue is bounded by events, not calls, because memory is what it protects.
+/// One writer is one lane: <see cref="PostgresEventStore"/> runs several, each owning a disjoint set of streams, so
+/// their transactions never wait on each other's stream locks and use several cores.
 /// </summary>
 internal sealed partial class GroupCommitWriter : IAsyncDisposable
 {
@@ -17,40 +18,31 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
     private readonly EventStoreOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly AppendBudget _budget;
     private readonly Task _loop;
-    private long _queuedEvents;
 
-    public GroupCommitWriter(NpgsqlDataSource dataSource, EventStoreOptions options, ILogger logger)
+    public GroupCommitWriter(NpgsqlDataSource dataSource, EventStoreOptions options, AppendBudget budget, EventStoreStats stats, ILogger logger)
     {
         _dataSource = dataSource;
         _options = options;
+        _budget = budget;
+        Stats = stats;
         _logger = logger;
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Raised after every commit that appended at least one event (in-process tailers wake up).</summary>
+    /// <summary>Raised after every commit (in-process tailers wake up).</summary>
     public event Action? Committed;
 
-    public EventStoreStats Stats { get; } = new();
+    public EventStoreStats Stats { get; }
 
-    /// <returns>The caller's pending append, or null when the queue is full (overloaded).</returns>
-    public PendingAppend? TryEnqueue(IReadOnlyList<NewEvent> events, CancellationToken ct)
+    /// <summary>Queues events whose budget the caller already reserved; the writer releases it when they are done.</summary>
+    public PendingAppend Enqueue(IReadOnlyList<NewEvent> events, CancellationToken ct)
     {
-        var count = events.Count;
-        while (true)
-        {
-            var queued = Interlocked.Read(ref _queuedEvents);
-            if (queued > 0 && queued + count > _options.MaxQueuedEvents)
-            {
-                Stats.CountOverloaded();
-                return null;
-            }
-            if (Interlocked.CompareExchange(ref _queuedEvents, queued + count, queued) == queued) break;
-        }
         var pending = new PendingAppend(events, ct);
         if (!_queue.Writer.TryWrite(pending))
         {
-            Interlocked.Add(ref _queuedEvents, -count);
+            _budget.Release(events.Count);
             throw new ObjectDisposedException(nameof(PostgresEventStore), "The event store is shutting down; retry against a running instance.");
         }
         return pending;
@@ -88,7 +80,7 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    private void Release(PendingAppend pending) => Interlocked.Add(ref _queuedEvents, -pending.Events.Count);
+    private void Release(PendingAppend pending) => _budget.Release(pending.Events.Count);
 
     private async Task WriteBatchAsync(List<PendingAppend> batch, int eventCount)
     {
