@@ -42,6 +42,9 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     /// <summary>What the group-commit writers did since start (transactions, merged calls, splits, overloads).</summary>
     public EventStoreStats Stats { get; } = new();
 
+    /// <summary>Events accepted and not yet answered (the back-pressure budget in use).</summary>
+    public long QueuedEvents => _budget.Queued;
+
     public async Task<AppendResult> AppendAsync(IReadOnlyList<NewEvent> events, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(events);
