@@ -133,8 +133,12 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         return list;
     }
 
+    private int _disposed;
+
+    /// <summary>Answers every accepted call (commits what is queued), then stops. Safe to call twice (DI does).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         foreach (var lane in _lanes) await lane.DisposeAsync();
         await _signal.DisposeAsync();
     }
