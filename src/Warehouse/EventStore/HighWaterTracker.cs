@@ -17,17 +17,19 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
     public async Task<HighWaterMark> GetAsync(CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
+        // The allocated high first, the snapshot in a LATER statement: in one statement the snapshot would be
+        // taken before the sequence is read, and a transaction starting in between would be missed. (Stop-gap in
+        // the projections branch; the event store branch replaces this class.)
+        await using var seqCmd = new NpgsqlCommand(
+            "select case when is_called then last_value else last_value - 1 end from events.mt_events_sequence", conn);
+        var allocated = (long)(await seqCmd.ExecuteScalarAsync(ct))!;
         await using var cmd = new NpgsqlCommand("""
-            select case when is_called then last_value else last_value - 1 end,
-                   pg_snapshot_xmin(pg_current_snapshot())::text::numeric,
-                   pg_snapshot_xmax(pg_current_snapshot())::text::numeric
-            from events.mt_events_sequence
+            select pg_snapshot_xmin(pg_current_snapshot())::text::numeric, pg_snapshot_xmax(pg_current_snapshot())::text::numeric
             """, conn);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        var allocated = reader.GetInt64(0);
-        var xmin = (ulong)reader.GetDecimal(1);
-        var xmax = (ulong)reader.GetDecimal(2);
+        var xmin = (ulong)reader.GetDecimal(0);
+        var xmax = (ulong)reader.GetDecimal(1);
 
         lock (_gate)
         {
