@@ -1,3 +1,4 @@
+using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -19,40 +20,40 @@ internal static class StarSchemaBatch
         long floor, long ceiling, CancellationToken ct)
     {
         var changed = new HashSet<long>();
-        await ExecAsync(conn, tx, StageSql.DropTemps, ct);
-        await ExecAsync(conn, tx, StageSql.Stage, ct, floor, ceiling);
-        var kinds = await ReadKindsAsync(conn, tx, ct);
+        // Statements without a result go out together, one round trip per group: a daemon batch is mostly
+        // latency, and freshness is what it buys. The range bounds are longs from code, formatted invariantly.
+        var stage = StageSql.Stage.Replace("$1", floor.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                                  .Replace("$2", ceiling.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var kinds = await ReadKindsAsync(conn, tx, Join(StageSql.DropTemps, stage, StageSql.Kinds), ct);
         if (kinds.Events == 0) return new BatchResult(0, changed);
-        await ExecAsync(conn, tx, StageSql.Analyze, ct);
-        if (kinds.ProductLines > 0)
-        {
-            await ExecAsync(conn, tx, StageSql.Lines, ct);
-            await ExecAsync(conn, tx, "analyze pg_temp._l (seq, product_id)", ct);
-        }
+        // Statistics pay off only on big batches (a rebuild's); small ones plan well on the defaults.
+        var analyze = kinds.Events >= 2_000;
 
-        await ExecAsync(conn, tx, In(schema, IdentitySql.Register), ct);
+        await ExecAsync(conn, tx, Join(
+            analyze ? StageSql.Analyze : null,
+            kinds.ProductLines > 0 ? StageSql.Lines : "create temp table _l (seq bigint, n bigint, p jsonb, product_id text) on commit drop",
+            analyze && kinds.ProductLines > 0 ? "analyze pg_temp._l (seq, product_id)" : null,
+            In(schema, IdentitySql.Register)), ct);
         if (kinds.Links > 0) await MergeAsync(conn, tx, schema, changed, ct);
-        await ExecAsync(conn, tx, In(schema, IdentitySql.FirstTouch), ct);
-        if (kinds.Identifies > 0) await ExecAsync(conn, tx, In(schema, IdentitySql.Traits), ct);
 
-        if (kinds.ProductLines > 0) await ExecAsync(conn, tx, In(schema, FactSql.TrackerProducts), ct);
-        if (kinds.Catalogue > 0) await ExecAsync(conn, tx, In(schema, FactSql.CatalogueProducts), ct);
-        if (kinds.ProductLines == 0) await ExecAsync(conn, tx, "create temp table _l (seq bigint, product_id text) on commit drop", ct);
-        await ExecAsync(conn, tx, In(schema, FactSql.Interactions), ct);
-        if (kinds.Purchases > 0)
+        await ExecAsync(conn, tx, Join(
+            In(schema, IdentitySql.FirstTouch),
+            kinds.Identifies > 0 ? In(schema, IdentitySql.Traits) : null,
+            kinds.ProductLines > 0 ? In(schema, FactSql.TrackerProducts) : null,
+            kinds.Catalogue > 0 ? In(schema, FactSql.CatalogueProducts) : null,
+            In(schema, FactSql.Interactions),
+            kinds.Purchases > 0 ? In(schema, FactSql.OrderWinners) : null), ct);
+        if (kinds.Purchases > 0 && await ScalarAsync(conn, tx, "select count(*) from _w where replaces", ct) > 0)
         {
-            await ExecAsync(conn, tx, In(schema, FactSql.OrderWinners), ct);
-            if (await ScalarAsync(conn, tx, "select count(*) from _w where replaces", ct) > 0)
-            {
-                await ExecAsync(conn, tx, "analyze pg_temp._w", ct);
-                await ReadPairsAsync(conn, tx, In(schema, FactSql.ReplaceOrders), (k, _) => changed.Add(k), ct);
-            }
-            await ExecAsync(conn, tx, In(schema, FactSql.RecordOrders), ct);
-            await ExecAsync(conn, tx, In(schema, FactSql.OrderLines), ct);
+            await ExecAsync(conn, tx, "analyze pg_temp._w", ct);
+            await ReadPairsAsync(conn, tx, In(schema, FactSql.ReplaceOrders), (k, _) => changed.Add(k), ct);
         }
 
-        await ExecAsync(conn, tx, In(schema, IdentitySql.TouchedPersons), ct);
-        await ExecAsync(conn, tx, In(schema, IdentitySql.Users), ct);
+        await ExecAsync(conn, tx, Join(
+            kinds.Purchases > 0 ? In(schema, FactSql.RecordOrders) : null,
+            kinds.Purchases > 0 ? In(schema, FactSql.OrderLines) : null,
+            In(schema, IdentitySql.TouchedPersons).Replace("analyze pg_temp._k (user_key);", analyze ? "analyze pg_temp._k (user_key);" : "", StringComparison.Ordinal),
+            In(schema, IdentitySql.Users)), ct);
         await ReadPairsAsync(conn, tx, "select user_key, 0::bigint from _k", (k, _) => changed.Add(k), ct);
         return new BatchResult(kinds.Events, changed);
     }
@@ -97,9 +98,12 @@ internal static class StarSchemaBatch
 
     private sealed record Kinds(int Events, long Catalogue, long Identifies, long Purchases, long ProductLines, long Links);
 
-    private static async Task<Kinds> ReadKindsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    private static string Join(params string?[] statements) =>
+        string.Join(";\n", statements.Where(x => x is not null).Select(x => x!.Trim().TrimEnd(';')));
+
+    private static async Task<Kinds> ReadKindsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(StageSql.Kinds, conn, tx);
+        await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return new Kinds((int)reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
@@ -109,9 +113,7 @@ internal static class StarSchemaBatch
     {
         await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
         foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-        var sw = System.Diagnostics.Stopwatch.StartNew();
         await cmd.ExecuteNonQueryAsync(ct);
-        if (Environment.GetEnvironmentVariable("WH_TIMING") == "1") Console.Error.WriteLine($"{sw.ElapsedMilliseconds,6} ms  {sql.Trim()[..Math.Min(60, sql.Trim().Length)].ReplaceLineEndings(" ")}");
     }
 
     private static async Task<long> ScalarAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
