@@ -34,9 +34,23 @@ internal static class ProjectBench
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
-        var total = parse.GetValue(Events);
         await using var database = await DatabaseCliOptions.OpenDatabaseAsync(parse, ct);
-        var scratch = await CreateScratchDatabaseAsync(database.ConnectionString, ct);
+        var result = await MeasureAsync(database.ConnectionString, parse.GetValue(Events),
+            TimeSpan.FromSeconds(parse.GetValue(FreshnessSeconds)), ct);
+        Console.WriteLine(result.Summary);
+        return 0;
+    }
+
+    internal sealed record Result(double RebuildEventsPerSecond, double CeilingEventsPerSecond, double FreshnessP50, double FreshnessP99, long Facts)
+    {
+        public string Summary => string.Create(CultureInfo.InvariantCulture,
+            $"project: {RebuildEventsPerSecond:0} events/s rebuild, freshness p99 {FreshnessP99:0} ms");
+    }
+
+    /// <summary>The whole measurement in a scratch database of the server behind <paramref name="connectionString"/>.</summary>
+    internal static async Task<Result> MeasureAsync(string connectionString, int total, TimeSpan freshness, CancellationToken ct)
+    {
+        var scratch = await CreateScratchDatabaseAsync(connectionString, ct);
         try
         {
             await using var ds = WarehouseDataSource.Create(scratch, "warehouse-bench-project");
@@ -56,19 +70,18 @@ internal static class ProjectBench
             var ceiling = await InsertSelectCeilingAsync(ds, count, ct);
             Say($"ceiling: one INSERT … SELECT of the same facts: {ceiling:0} events/s; rebuild = {report.EventsPerSecond / ceiling:0.00} of it");
 
-            var (p50, p99, samples) = await FreshnessAsync(ds, store, appendRate / 2, TimeSpan.FromSeconds(parse.GetValue(FreshnessSeconds)), ct);
+            var (p50, p99, samples) = await FreshnessAsync(ds, store, appendRate / 2, freshness, ct);
             Say($"freshness at {appendRate / 2:0} events/s: p50 {p50:0} ms, p99 {p99:0} ms over {samples} batches");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"project: {report.EventsPerSecond:0} events/s rebuild, freshness p99 {p99:0} ms"));
-            return 0;
+            return new Result(report.EventsPerSecond, ceiling, p50, p99, facts);
         }
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await DropScratchAsync(database.ConnectionString, CancellationToken.None);
+            await DropScratchAsync(connectionString, CancellationToken.None);
         }
     }
 
-    private const string ScratchName = "warehouse_bench_project";
+    private static readonly string ScratchName = $"warehouse_bench_project_{Environment.ProcessId}";
 
     private static async Task<string> CreateScratchDatabaseAsync(string connectionString, CancellationToken ct)
     {
