@@ -176,4 +176,37 @@ public sealed class DaemonTests
         Assert.Equal(new[] { good1.Id.ToString(), good2.Id + ":1" }.Order(StringComparer.Ordinal), projected);
         await db.DisposeAsync();
     }
+
+    [Fact]
+    public async Task a_rebuild_while_the_daemon_runs_under_traffic_loses_nothing_and_the_daemon_carries_on_after_the_swap()
+    {
+        await using var db = new DatabaseFixture();
+        await db.InitializeAsync();
+        var events = ProjectTraffic.Generate(persons: 80, seed: 5, start: T0);
+        var half = events.Count / 2;
+        await Projecting.AppendAsync(db.DataSource, events.Take(half).ToArray());
+        var daemon = Daemon(db.DataSource);
+        await daemon.StartAsync(default);
+        await CaughtUpAsync(db.DataSource);
+
+        var traffic = Task.Run(async () =>
+        {
+            for (var i = half; i < events.Count; i += 10) await Projecting.AppendAsync(db.DataSource, events.Skip(i).Take(10).ToArray());
+        });
+        await new ProjectionRebuild(db.DataSource, new PostgresEventStore(db.DataSource), [], new ProjectionOptions { RebuildChunkSize = 100 },
+            "warehouse_reader", NullLoggerFactory.Instance).RunAsync(null, default);
+        await traffic;
+        await CaughtUpAsync(db.DataSource);
+        await daemon.StopAsync(default);
+        daemon.Dispose();
+
+        var live = await StarSchemaSnapshot.TakeAsync(db.DataSource);
+        await using (var conn = await db.DataSource.OpenConnectionAsync())
+            Assert.Equal(events.Count, await conn.ExecuteScalarAsync<int>(
+                "select count(distinct split_part(interaction_id, ':', 1)) + (select count(*) from events.mt_events where type in ('identify', 'alias', 'product_upserted')) " +
+                "+ (select count(*) from events.mt_events e where e.data -> 'properties' ->> 'order_id' in (select order_id from warehouse.orders) " +
+                "   and e.data ->> 'event' = 'Order Completed' and e.id not in (select event_id from warehouse.orders)) from warehouse.fct_interactions"));
+        StarSchemaSnapshot.AssertEqual(live, await RebuiltSnapshotAsync(db.DataSource));
+        await db.DisposeAsync();
+    }
 }
