@@ -18,6 +18,8 @@ public static class WarehouseCli
         root.Subcommands.Add(MigrateCommand.Build());
         root.Subcommands.Add(DbCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
+        root.Subcommands.Add(ProjectionsCommand.Build());
+        root.Subcommands.Add(ImportCommand.Build());
         return root;
     }
 

@@ -3,6 +3,7 @@ using Warehouse.Database.Migrations;
 using Warehouse.EventStore;
 using Warehouse.Health;
 using Warehouse.Host.Api;
+using Warehouse.Projections;
 
 namespace Warehouse.Host.Hosting;
 
@@ -53,6 +54,7 @@ public static class WarehouseWebApp
         services.AddSingleton<Migrator>();
         services.AddSingleton<IHealthContributor, DatabaseHealth>();
         services.AddEventStore(configuration);
+        services.AddProjections(configuration);
         return services;
     }
 
