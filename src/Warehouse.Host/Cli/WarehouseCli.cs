@@ -18,6 +18,8 @@ public static class WarehouseCli
         root.Subcommands.Add(MigrateCommand.Build());
         root.Subcommands.Add(DbCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
+        root.Subcommands.Add(SourcesCommand.Build());
+        root.Subcommands.Add(QuarantineCommand.Build());
         return root;
     }
 
