@@ -64,10 +64,13 @@ public sealed class IngestionServerFixture : IAsyncLifetime
         var rows = new List<StoredRow>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())
-            rows.Add(new StoredRow(reader.GetString(0), reader.GetString(1), JsonDocument.Parse(reader.GetString(2)).RootElement.Clone(),
+            rows.Add(new StoredRow(reader.GetString(0), reader.GetString(1), JsonDocument.Parse(reader.GetString(2), Deep).RootElement.Clone(),
                 JsonDocument.Parse(reader.GetString(3)).RootElement.Clone()));
         return rows;
     }
+
+    // Stored messages may nest up to 256 levels: every reader of mt_events.data needs a MaxDepth above the default 64.
+    private static readonly JsonDocumentOptions Deep = new() { MaxDepth = 512 };
 
     public async Task<IReadOnlyList<QuarantinedMessage>> QuarantineAsync(string source) =>
         await QuarantineStore.ListAsync(DataSource, 1000, source, CancellationToken.None);
