@@ -20,6 +20,8 @@ public static class WarehouseCli
         root.Subcommands.Add(BenchCommand.Build());
         root.Subcommands.Add(ProjectionsCommand.Build());
         root.Subcommands.Add(ImportCommand.Build());
+        root.Subcommands.Add(SourcesCommand.Build());
+        root.Subcommands.Add(QuarantineCommand.Build());
         return root;
     }
 

@@ -4,6 +4,7 @@ using Warehouse.EventStore;
 using Warehouse.Health;
 using Warehouse.Host.Api;
 using Warehouse.Projections;
+using Warehouse.Host.Api.Ingestion;
 
 namespace Warehouse.Host.Hosting;
 
@@ -55,6 +56,7 @@ public static class WarehouseWebApp
         services.AddSingleton<IHealthContributor, DatabaseHealth>();
         services.AddEventStore(configuration);
         services.AddProjections(configuration);
+        services.AddIngestion(configuration);
         return services;
     }
 
@@ -62,6 +64,7 @@ public static class WarehouseWebApp
     public static WebApplication MapWarehouseApis(this WebApplication app)
     {
         app.MapHealthApi();
+        app.MapIngestionApi();
         return app;
     }
 
