@@ -18,6 +18,10 @@ public static class WarehouseCli
         root.Subcommands.Add(MigrateCommand.Build());
         root.Subcommands.Add(DbCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
+        root.Subcommands.Add(ProjectionsCommand.Build());
+        root.Subcommands.Add(ImportCommand.Build());
+        root.Subcommands.Add(SourcesCommand.Build());
+        root.Subcommands.Add(QuarantineCommand.Build());
         root.Subcommands.Add(KpiCommand.Build());
         root.Subcommands.Add(TokensCommand.Build());
         return root;

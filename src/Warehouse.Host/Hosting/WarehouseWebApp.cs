@@ -3,6 +3,8 @@ using Warehouse.Database.Migrations;
 using Warehouse.EventStore;
 using Warehouse.Health;
 using Warehouse.Host.Api;
+using Warehouse.Projections;
+using Warehouse.Host.Api.Ingestion;
 using Warehouse.Kpis;
 
 namespace Warehouse.Host.Hosting;
@@ -53,7 +55,9 @@ public static class WarehouseWebApp
             ?? throw new InvalidOperationException("Database:ConnectionString must be set before the web host starts")));
         services.AddSingleton<Migrator>();
         services.AddSingleton<IHealthContributor, DatabaseHealth>();
-        services.AddSingleton<IEventStore, PostgresEventStore>();
+        services.AddEventStore(configuration);
+        services.AddProjections(configuration);
+        services.AddIngestion(configuration);
         services.AddKpis();
         return services;
     }
@@ -62,6 +66,7 @@ public static class WarehouseWebApp
     public static WebApplication MapWarehouseApis(this WebApplication app)
     {
         app.MapHealthApi();
+        app.MapIngestionApi();
         app.MapKpiApi();
         return app;
     }

@@ -10,7 +10,10 @@ public interface IEventStore
     /// Appends many events for many streams. Completes only after the events are durably committed.
     /// A duplicate id (inside the call or already stored) is reported as <see cref="AppendOutcome.Duplicate"/>,
     /// is not an error and does not disturb the others: first write wins. When the append queue is full the
-    /// result is <see cref="AppendStatus.Overloaded"/> and nothing was written. A database failure throws.
+    /// result is <see cref="AppendStatus.Overloaded"/> and nothing was written. A database failure throws; the part
+    /// of the call that other writer lanes carried may then be committed (a retry reports it as duplicates).
+    /// Within a stream, versions are contiguous and follow input order and sequence order; across streams, the
+    /// sequence numbers of one call need not follow input order.
     /// </summary>
     Task<AppendResult> AppendAsync(IReadOnlyList<NewEvent> events, CancellationToken ct = default);
 
@@ -25,6 +28,25 @@ public interface IEventStore
 
     /// <summary>The safe high-water mark and how far it is behind the newest allocated sequence.</summary>
     Task<HighWaterMark> GetHighWaterMarkAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// For tailers: returns as soon as the safe high-water mark is past <paramref name="afterSequence"/> (there is
+    /// something to read), or after <paramref name="maxWait"/> with the mark as it is. The Postgres store wakes on
+    /// LISTEN/NOTIFY and re-checks on a short poll interval; this default only polls.
+    /// </summary>
+    async Task<HighWaterMark> WaitForEventsAsync(long afterSequence, TimeSpan maxWait, CancellationToken ct = default)
+    {
+        var deadline = DateTime.UtcNow + maxWait;
+        while (true)
+        {
+            var mark = await GetHighWaterMarkAsync(ct);
+            var left = deadline - DateTime.UtcNow;
+            if (mark.Safe > afterSequence || left <= TimeSpan.Zero) return mark;
+            await Task.Delay(left < DefaultPollInterval ? left : DefaultPollInterval, ct);
+        }
+    }
+
+    private static readonly TimeSpan DefaultPollInterval = TimeSpan.FromMilliseconds(200);
 }
 
 /// <param name="Id">Deterministic: <see cref="EventIds.ForMessage"/>(source, messageId). Unique in the store.</param>
