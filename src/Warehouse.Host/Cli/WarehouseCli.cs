@@ -18,6 +18,7 @@ public static class WarehouseCli
         root.Subcommands.Add(MigrateCommand.Build());
         root.Subcommands.Add(DbCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
+        root.Subcommands.Add(Simulate.SimulateCommand.Build());
         return root;
     }
 
