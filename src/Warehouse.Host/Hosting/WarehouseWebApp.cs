@@ -3,6 +3,7 @@ using Warehouse.Database.Migrations;
 using Warehouse.EventStore;
 using Warehouse.Health;
 using Warehouse.Host.Api;
+using Warehouse.Host.Api.Ingestion;
 
 namespace Warehouse.Host.Hosting;
 
@@ -53,6 +54,7 @@ public static class WarehouseWebApp
         services.AddSingleton<Migrator>();
         services.AddSingleton<IHealthContributor, DatabaseHealth>();
         services.AddSingleton<IEventStore, PostgresEventStore>();
+        services.AddIngestion(configuration);
         return services;
     }
 
@@ -60,6 +62,7 @@ public static class WarehouseWebApp
     public static WebApplication MapWarehouseApis(this WebApplication app)
     {
         app.MapHealthApi();
+        app.MapIngestionApi();
         return app;
     }
 

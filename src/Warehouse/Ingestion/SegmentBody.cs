@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Warehouse.Ingestion.Json;
+
+namespace Warehouse.Ingestion;
+
+/// <summary>One message of a request: its parsed tree (null when it is not an object) and its raw bytes.</summary>
+/// <param name="Problem">Why it cannot be stored, if the parser already knows (too deep, unstorable number).</param>
+public sealed record RawMessage(int Index, JsonTree Tree, ReadOnlyMemory<byte> Raw, string? Problem);
+
+/// <summary>
+/// A Segment request body, split into messages: a single call (the body is the message) or a batch envelope
+/// `{"batch": [...], "context", "integrations", "sentAt", "writeKey"}` whose context and integrations are merged
+/// into every item.
+/// </summary>
+public sealed class SegmentBody
+{
+    public List<RawMessage> Messages { get; } = [];
+    public string? WriteKey { get; private set; }
+    public JsonObject? Context { get; private set; }
+    public JsonObject? Integrations { get; private set; }
+    public JsonTree? SentAt { get; private set; }
+
+    /// <summary>Parses a single-call body. Throws <see cref="JsonException"/> when it is not JSON.</summary>
+    public static SegmentBody ParseSingle(ReadOnlyMemory<byte> body)
+    {
+        var tree = SafeJsonParser.Parse(body.Span, out var problem);
+        var result = new SegmentBody();
+        var json = body[SafeJsonParser.BomLength(body.Span)..];
+        result.Messages.Add(new RawMessage(0, tree, json, problem));
+        if (tree is JsonObject obj && obj["writeKey"] is JsonText key) result.WriteKey = key.Value;
+        return result;
+    }
+
+    /// <summary>
+    /// Parses a batch envelope. Throws <see cref="JsonException"/> when the body is not JSON, and
+    /// <see cref="InvalidBodyException"/> when it is JSON but not a batch.
+    /// </summary>
+    public static SegmentBody ParseBatch(ReadOnlyMemory<byte> body, string collectionName = "batch")
+    {
+        var offset = SafeJsonParser.BomLength(body.Span);
+        var json = body[offset..];
+        var reader = SafeJsonParser.CreateReader(json.Span);
+        if (!reader.Read()) throw new JsonException("the body is empty");
+        if (reader.TokenType != JsonTokenType.StartObject)
+            throw new InvalidBodyException($"the body must be a JSON object with a \"{collectionName}\" array");
+
+        var result = new SegmentBody();
+        var sawCollection = false;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = SafeJsonParser.ReadString(ref reader);
+            reader.Read();
+            if (name == collectionName)
+            {
+                if (reader.TokenType != JsonTokenType.StartArray)
+                    throw new InvalidBodyException($"\"{collectionName}\" must be an array of messages");
+                sawCollection = true;
+                result.Messages.Clear(); // a repeated key: the last one wins
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    var start = (int)reader.TokenStartIndex;
+                    string? problem = null;
+                    var tree = SafeJsonParser.ReadValue(ref reader, reader.CurrentDepth, ref problem);
+                    var end = (int)reader.BytesConsumed;
+                    result.Messages.Add(new RawMessage(result.Messages.Count, tree, json[start..end], problem));
+                }
+                continue;
+            }
+            string? ignored = null;
+            var value = SafeJsonParser.ReadValue(ref reader, reader.CurrentDepth, ref ignored);
+            switch (name)
+            {
+                case "writeKey": result.WriteKey = (value as JsonText)?.Value; break;
+                case "context": result.Context = value as JsonObject; break;
+                case "integrations": result.Integrations = value as JsonObject; break;
+                case "sentAt": result.SentAt = value; break;
+            }
+        }
+        if (reader.Read()) throw new JsonException("unexpected data after the JSON value");
+        if (!sawCollection) throw new InvalidBodyException($"the body has no \"{collectionName}\" array");
+        return result;
+    }
+}
+
+/// <summary>The body is JSON but not of the expected shape (400).</summary>
+public sealed class InvalidBodyException(string message) : Exception(message);
