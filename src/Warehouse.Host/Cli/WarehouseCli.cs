@@ -19,6 +19,8 @@ public static class WarehouseCli
         root.Subcommands.Add(DbCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
         root.Subcommands.Add(Simulate.SimulateCommand.Build());
+        root.Subcommands.Add(ProjectionsCommand.Build());
+        root.Subcommands.Add(ImportCommand.Build());
         return root;
     }
 

@@ -4,6 +4,7 @@ using Warehouse.EventStore;
 using Warehouse.Health;
 using Warehouse.Host.Api;
 using Warehouse.Host.Api.Ingestion;
+using Warehouse.Projections;
 
 namespace Warehouse.Host.Hosting;
 
@@ -55,6 +56,7 @@ public static class WarehouseWebApp
         services.AddSingleton<IHealthContributor, DatabaseHealth>();
         services.AddSingleton<IEventStore, PostgresEventStore>();
         services.AddIngestion(configuration);
+        services.AddProjections(configuration);
         return services;
     }
 

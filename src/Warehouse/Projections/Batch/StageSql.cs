@@ -1,0 +1,84 @@
+namespace Warehouse.Projections.Batch;
+
+/// <summary>
+/// Step 1 of a batch: read the batch's events once, straight from events.mt_events (they never travel to the
+/// client), parse and classify them into the temp table _b. Every later step is a set-based statement over _b.
+/// Casts are strict on purpose: an event whose time or amounts are not what the format promises fails the batch,
+/// and the projector isolates it into the dead letters (docs/event-format.md is the contract).
+/// </summary>
+internal static class StageSql
+{
+    /// <summary>A batch may run several ranges in one transaction (the projector splits a failing one).</summary>
+    public const string DropTemps = "drop table if exists pg_temp._b, pg_temp._l, pg_temp._m, pg_temp._w, pg_temp._k";
+
+    /// <summary>$1 = floor (exclusive), $2 = ceiling (inclusive). One statement: it has parameters.</summary>
+    public const string Stage = """
+        create temp table _b on commit drop as
+        select e.seq_id as seq, e.id as event_id, e.type, e.stream_id,
+               e.timestamp as received_at,
+               e.headers ->> 'source' as source,
+               nullif(e.data ->> 'userId', '') as user_id,
+               nullif(e.data ->> 'anonymousId', '') as anon_id,
+               nullif(e.data ->> 'previousId', '') as previous_id,
+               coalesce(nullif(e.data ->> 'userId', ''), nullif(e.data ->> 'anonymousId', '')) as primary_id,
+               coalesce((e.data ->> 'timestamp')::timestamptz, e.timestamp) as occurred_at,
+               c.category,
+               case when e.type = 'track' then e.data ->> 'event'
+                    when e.type in ('page', 'screen') then coalesce(e.data ->> 'name', e.data -> 'properties' ->> 'name') end as subcategory,
+               case when jsonb_typeof(e.data -> 'properties') = 'object' then e.data -> 'properties' else '{}' end as props,
+               case when jsonb_typeof(e.data -> 'traits') = 'object' then e.data -> 'traits' else '{}' end as traits,
+               e.data,
+               nullif(lower(trim(e.data -> 'context' -> 'campaign' ->> 'source')), '') as utm_source,
+               nullif(lower(trim(e.data -> 'context' -> 'campaign' ->> 'medium')), '') as utm_medium,
+               nullif(lower(trim(e.data -> 'context' -> 'campaign' ->> 'name')), '') as utm_campaign,
+               nullif(coalesce(e.data -> 'context' -> 'page' ->> 'referrer', e.data -> 'properties' ->> 'referrer'), '') as referrer,
+               nullif(coalesce(e.data -> 'context' -> 'page' ->> 'path', e.data -> 'properties' ->> 'path',
+                               e.data -> 'context' -> 'page' ->> 'url', e.data -> 'properties' ->> 'url'), '') as landing_page,
+               nullif(coalesce(e.data -> 'context' -> 'device' ->> 'type', e.data -> 'context' -> 'os' ->> 'name'), '') as device,
+               nullif(coalesce(e.data -> 'context' -> 'location' ->> 'country',
+                               upper(split_part(replace(e.data -> 'context' ->> 'locale', '_', '-'), '-', 2))), '') as country
+        from events.mt_events e
+        cross join lateral (select case
+            when e.type = 'page' then 'page_view'
+            when e.type = 'screen' then 'screen_view'
+            when e.type <> 'track' then null
+            else case lower(trim(e.data ->> 'event'))
+                when 'product viewed' then 'product_view'
+                when 'viewed product' then 'product_view'
+                when 'product added' then 'add_to_cart'
+                when 'added product' then 'add_to_cart'
+                when 'product removed' then 'remove_from_cart'
+                when 'removed product' then 'remove_from_cart'
+                when 'checkout started' then 'checkout'
+                when 'started checkout' then 'checkout'
+                when 'checkout step viewed' then 'checkout'
+                when 'viewed checkout step' then 'checkout'
+                when 'checkout step completed' then 'checkout'
+                when 'completed checkout step' then 'checkout'
+                when 'order completed' then 'purchase'
+                when 'completed order' then 'purchase'
+                when 'order refunded' then 'refund'
+                when 'refunded order' then 'refund'
+                else 'custom' end
+            end as category) c
+        where e.seq_id > $1 and e.seq_id <= $2
+        """;
+
+    /// <summary>
+    /// Product-bearing lines: one per product event (the properties are the product), one per products[]
+    /// entry of an order (n = 1..), or one line without a product (n = null) for an order without products.
+    /// </summary>
+    public const string Lines = """
+        create temp table _l on commit drop as
+        select b.seq, b.event_id, b.category, null::bigint as n, b.props as p,
+               nullif(coalesce(b.props ->> 'product_id', b.props ->> 'sku', b.props ->> 'id'), '') as product_id
+        from _b b where b.category in ('product_view', 'add_to_cart', 'remove_from_cart')
+        union all
+        select b.seq, b.event_id, b.category, x.n, x.p,
+               nullif(coalesce(x.p ->> 'product_id', x.p ->> 'sku', x.p ->> 'id'), '') as product_id
+        from _b b
+        left join lateral jsonb_array_elements(case when jsonb_typeof(b.props -> 'products') = 'array'
+                                               then b.props -> 'products' else '[]' end) with ordinality as x(p, n) on true
+        where b.category = 'purchase'
+        """;
+}

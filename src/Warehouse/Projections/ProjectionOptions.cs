@@ -1,0 +1,33 @@
+namespace Warehouse.Projections;
+
+/// <summary>Configuration section "Projections".</summary>
+public sealed class ProjectionOptions
+{
+    public const string Section = "Projections";
+
+    public DaemonOptions Daemon { get; set; } = new();
+
+    /// <summary>/health turns unhealthy when the oldest unprojected event waits longer than this.</summary>
+    public double MaxHealthyLagSeconds { get; set; } = 300;
+
+    /// <summary>Events per rebuild transaction: big, because a rebuild's cost is per statement, not per event.</summary>
+    public int RebuildChunkSize { get; set; } = 50_000;
+}
+
+public sealed class DaemonOptions
+{
+    /// <summary>Run the daemon in this process (`warehouse serve --no-daemon` sets false). Only one instance leads.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Sequence numbers per batch: one transaction, a fixed number of statements.</summary>
+    public int BatchSize { get; set; } = 5_000;
+
+    /// <summary>How often an idle leader looks at the high-water mark; bounds freshness when traffic is light.</summary>
+    public int PollMilliseconds { get; set; } = 100;
+
+    /// <summary>How often a standby tries to take the leadership lock; a dead leader is replaced within this.</summary>
+    public int StandbyRetryMilliseconds { get; set; } = 2_000;
+
+    /// <summary>Backoff ceiling for transient database errors (doubling from 100 ms).</summary>
+    public int MaxRetryDelayMilliseconds { get; set; } = 5_000;
+}

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Warehouse.Database.Migrations;
+using Warehouse.EventStore;
+
+namespace Warehouse.Projections.Rebuild;
+
+/// <summary>
+/// Replays the whole event store into a fresh copy of schema warehouse's tables (warehouse_rebuild), then swaps
+/// the copies in, in one transaction, and re-creates the kpi views on them: readers see the old tables until
+/// that commit, and the new ones after it, never a half-built warehouse. The copy carries its own checkpoint,
+/// so events that arrive during the rebuild are either replayed by it or, after the swap, by the daemon: none is
+/// lost. Every table in schema warehouse is treated as derived from events (copied empty, refilled by the
+/// projection and by the listeners' OnRebuiltAsync).
+/// </summary>
+public sealed partial class ProjectionRebuild(
+    NpgsqlDataSource dataSource, IEventStore eventStore, IEnumerable<IStarSchemaListener> listeners,
+    ProjectionOptions options, string readOnlyRole, ILoggerFactory loggerFactory)
+{
+    public const string Schema = "warehouse_rebuild";
+    private const string OldSchema = "warehouse_swapped_out";
+
+    /// <summary>One rebuild at a time per database: the bytes of "WHREBILD".</summary>
+    private const long RebuildLockKey = 0x5748_5245_4249_4C44;
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<ProjectionRebuild>();
+
+    /// <summary>Called after the copy is filled and before the swap (tests check what readers see then).</summary>
+    internal Func<Task>? BeforeSwap { get; set; }
+
+    public async Task<RebuildReport> RunAsync(IProgress<RebuildProgress>? progress, CancellationToken ct)
+    {
+        var total = Stopwatch.StartNew();
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using (var lockCmd = new NpgsqlCommand($"select pg_try_advisory_lock({RebuildLockKey})", conn))
+        {
+            if (!(bool)(await lockCmd.ExecuteScalarAsync(ct))!)
+                throw new InvalidOperationException("Another projection rebuild is running on this database; wait for it to finish.");
+        }
+        try
+        {
+            var deferred = await SchemaCopy.CreateAsync(conn, StarSchemaBatchSchemas.Live, Schema, ct);
+            var projectorLogger = loggerFactory.CreateLogger<BatchProjector>();
+
+            // Bulk phase: big transactions up to the mark as it stands now, then the indexes only reports need.
+            var replay = Stopwatch.StartNew();
+            long position = 0, events = 0, deadLetters = 0;
+            var target = (await eventStore.GetHighWaterMarkAsync(ct)).Safe;
+            LogStart(_logger, target);
+            while (position < target)
+            {
+                var ceiling = Math.Min(target, position + options.RebuildChunkSize);
+                var outcome = await BatchProjector.ProjectIntoAsync(conn, Schema, position, ceiling, null, projectorLogger, ct);
+                position = ceiling;
+                events += outcome.Events;
+                deadLetters += outcome.DeadLetters;
+                progress?.Report(new RebuildProgress(position, target, events, events / Math.Max(replay.Elapsed.TotalSeconds, 1e-3)));
+            }
+            var replaySeconds = replay.Elapsed.TotalSeconds;
+            await SchemaCopy.CreateIndexesAsync(conn, deferred, ct);
+
+            // Catch up with what arrived meanwhile, outside the swap lock, so the swap itself stays short.
+            var caughtUp = await CatchUpAsync(conn, position, null, projectorLogger, ct);
+            position = caughtUp.Position;
+            events += caughtUp.Events;
+            deadLetters += caughtUp.DeadLetters;
+
+            if (BeforeSwap is not null) await BeforeSwap();
+
+            await using (var tx = await conn.BeginTransactionAsync(ct))
+            {
+                // Waits for the daemon's batch in flight, and holds the next one until the swap commits.
+                await using (var swapLock = new NpgsqlCommand($"select pg_advisory_xact_lock({BatchProjector.SwapLockKey})", conn, tx))
+                    await swapLock.ExecuteNonQueryAsync(ct);
+                var last = await CatchUpAsync(conn, position, tx, projectorLogger, ct);
+                position = last.Position;
+                events += last.Events;
+                deadLetters += last.DeadLetters;
+                foreach (var listener in listeners) await listener.OnRebuiltAsync(conn, Schema, ct);
+                await SchemaCopy.SwapAsync(conn, tx, Schema, StarSchemaBatchSchemas.Live, OldSchema, ct);
+                await Migrator.RecreateViewsAsync(conn, tx, readOnlyRole, ct);
+                await using (var drop = new NpgsqlCommand($"drop schema {OldSchema} cascade; drop schema {Schema};", conn, tx))
+                    await drop.ExecuteNonQueryAsync(ct);
+                await tx.CommitAsync(ct);
+            }
+            var report = new RebuildReport(events, position, deadLetters, replaySeconds,
+                replaySeconds > 0 ? events / replaySeconds : 0, total.Elapsed.TotalSeconds);
+            LogDone(_logger, report.Events, report.Checkpoint, report.EventsPerSecond, report.TotalSeconds);
+            return report;
+        }
+        finally
+        {
+            await using var unlock = new NpgsqlCommand($"select pg_advisory_unlock({RebuildLockKey})", conn);
+            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task<(long Position, long Events, long DeadLetters)> CatchUpAsync(NpgsqlConnection conn, long position,
+        NpgsqlTransaction? tx, ILogger<BatchProjector> projectorLogger, CancellationToken ct)
+    {
+        long events = 0, deadLetters = 0;
+        while (true)
+        {
+            var safe = (await eventStore.GetHighWaterMarkAsync(ct)).Safe;
+            if (safe <= position) return (position, events, deadLetters);
+            var ceiling = Math.Min(safe, position + options.RebuildChunkSize);
+            var outcome = await BatchProjector.ProjectIntoAsync(conn, Schema, position, ceiling, tx, projectorLogger, ct);
+            position = ceiling;
+            events += outcome.Events;
+            deadLetters += outcome.DeadLetters;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Rebuild: replaying events up to sequence {Target} into schema warehouse_rebuild")]
+    private static partial void LogStart(ILogger logger, long target);
+
+    [LoggerMessage(LogLevel.Information, "Rebuild swapped in: {Events} events, checkpoint {Checkpoint}, {Rate:0} events/s replay, {Seconds:0.0} s in all")]
+    private static partial void LogDone(ILogger logger, long events, long checkpoint, double rate, double seconds);
+}
+
+internal static class StarSchemaBatchSchemas
+{
+    public const string Live = Batch.StarSchemaBatch.LiveSchema;
+}
+
+/// <param name="Position">Highest sequence replayed.</param>
+/// <param name="Target">The mark the bulk phase replays to.</param>
+public sealed record RebuildProgress(long Position, long Target, long Events, double EventsPerSecond);
+
+/// <param name="EventsPerSecond">Events replayed per second in the bulk phase (the figure `bench project` reports).</param>
+public sealed record RebuildReport(long Events, long Checkpoint, long DeadLetters, double ReplaySeconds, double EventsPerSecond, double TotalSeconds);

@@ -1,0 +1,105 @@
+using Npgsql;
+
+namespace Warehouse.Projections.Rebuild;
+
+/// <summary>
+/// Copies the shape (not the rows) of every table in a schema into a fresh one, keeping constraint, index and
+/// table-comment names, so that after the swap the tables look exactly like the ones migrations created; and
+/// swaps the copies in. The DDL text is built by PostgreSQL itself (format with %I/%L, pg_get_indexdef), from
+/// catalog names, never from input.
+/// </summary>
+internal static class SchemaCopy
+{
+    /// <returns>Index statements deferred until after the bulk load (fct_interactions' reporting indexes).</returns>
+    public static async Task<IReadOnlyList<string>> CreateAsync(NpgsqlConnection conn, string from, string to, CancellationToken ct)
+    {
+        await ExecAsync(conn, $"drop schema if exists {to} cascade; create schema {to};", ct);
+        var ddl = await ReadAsync(conn, """
+            select format('create table %I.%I (like %I.%I including defaults including generated including identity including storage including comments including constraints)',
+                          $2::text, c.relname, n.nspname, c.relname)
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = $1 and c.relkind = 'r' order by c.relname
+            """, from, to, ct);
+        ddl.AddRange(await ReadAsync(conn, """
+            select format('alter table %I.%I add constraint %I %s', $2::text, t.relname, k.conname, pg_get_constraintdef(k.oid))
+            from pg_constraint k join pg_class t on t.oid = k.conrelid join pg_namespace n on n.oid = t.relnamespace
+            where n.nspname = $1 and t.relkind = 'r' and k.contype in ('p', 'u', 'x')
+            order by t.relname, k.conname
+            """, from, to, ct));
+        ddl.AddRange(await ReadAsync(conn, """
+            select format('comment on table %I.%I is %L', $2::text, c.relname, d.description)
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            join pg_description d on d.objoid = c.oid and d.objsubid = 0 and d.classoid = 'pg_class'::regclass
+            where n.nspname = $1 and c.relkind = 'r'
+            """, from, to, ct));
+        foreach (var statement in ddl) await ExecAsync(conn, statement, ct);
+
+        // Plain indexes (not behind a constraint), re-pointed at the copy; the same names in the new schema.
+        var indexes = await ReadAsync(conn, """
+            select replace(pg_get_indexdef(i.indexrelid), format(' ON %I.%I ', $1::text, t.relname), format(' ON %I.%I ', $2::text, t.relname)),
+                   t.relname
+            from pg_index i join pg_class t on t.oid = i.indrelid join pg_namespace n on n.oid = t.relnamespace
+            where n.nspname = $1 and t.relkind = 'r'
+              and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)
+            order by t.relname
+            """, from, to, ct, withTable: true);
+        var deferred = new List<string>();
+        foreach (var (statement, table) in indexes.Select(SplitTable))
+        {
+            // The projection itself needs identities' key index and the order index (merges, order dedupe);
+            // the fact table's reporting indexes are faster to build once, after the bulk load.
+            if (table == "fct_interactions" && !statement.Contains("(order_id)", StringComparison.Ordinal)) deferred.Add(statement);
+            else await ExecAsync(conn, statement, ct);
+        }
+
+        await ExecAsync(conn, $"""
+            insert into {to}.dim_products (product_key, product_id, name) values (0, '(none)', '(no product)');
+            insert into {to}.projection_checkpoints (name, last_seq) values ('{BatchProjector.CheckpointName}', 0);
+            """, ct);
+        return deferred;
+    }
+
+    public static async Task CreateIndexesAsync(NpgsqlConnection conn, IReadOnlyList<string> statements, CancellationToken ct)
+    {
+        foreach (var statement in statements) await ExecAsync(conn, statement, ct);
+    }
+
+    /// <summary>Moves the live tables out and the copies in (indexes and constraints travel with them).</summary>
+    public static async Task SwapAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string fresh, string live, string old, CancellationToken ct)
+    {
+        await ExecAsync(conn, $"drop schema if exists {old} cascade; create schema {old};", ct, tx);
+        var tables = await ReadAsync(conn, """
+            select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = $1 and c.relkind = 'r' order by c.relname
+            """, fresh, live, ct, tx: tx);
+        foreach (var table in tables)
+            await ExecAsync(conn, $"alter table if exists {live}.\"{table}\" set schema {old}", ct, tx);
+        foreach (var table in tables)
+            await ExecAsync(conn, $"alter table {fresh}.\"{table}\" set schema {live}", ct, tx);
+    }
+
+    private static (string Statement, string Table) SplitTable(string row)
+    {
+        var at = row.LastIndexOf('\u001f');
+        return (row[..at], row[(at + 1)..]);
+    }
+
+    private static async Task<List<string>> ReadAsync(NpgsqlConnection conn, string sql, string from, string to, CancellationToken ct,
+        bool withTable = false, NpgsqlTransaction? tx = null)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        cmd.Parameters.Add(new() { Value = from });
+        cmd.Parameters.Add(new() { Value = to });
+        var list = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            list.Add(withTable ? reader.GetString(0) + '\u001f' + reader.GetString(1) : reader.GetString(0));
+        return list;
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct, NpgsqlTransaction? tx = null)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
