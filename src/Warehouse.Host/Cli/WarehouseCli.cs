@@ -21,6 +21,8 @@ public static class WarehouseCli
         root.Subcommands.Add(Simulate.SimulateCommand.Build());
         root.Subcommands.Add(ProjectionsCommand.Build());
         root.Subcommands.Add(ImportCommand.Build());
+        root.Subcommands.Add(KpiCommand.Build());
+        root.Subcommands.Add(TokensCommand.Build());
         return root;
     }
 

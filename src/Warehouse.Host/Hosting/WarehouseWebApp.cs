@@ -5,6 +5,7 @@ using Warehouse.Health;
 using Warehouse.Host.Api;
 using Warehouse.Host.Api.Ingestion;
 using Warehouse.Projections;
+using Warehouse.Kpis;
 
 namespace Warehouse.Host.Hosting;
 
@@ -57,6 +58,7 @@ public static class WarehouseWebApp
         services.AddSingleton<IEventStore, PostgresEventStore>();
         services.AddIngestion(configuration);
         services.AddProjections(configuration);
+        services.AddKpis();
         return services;
     }
 
@@ -65,6 +67,7 @@ public static class WarehouseWebApp
     {
         app.MapHealthApi();
         app.MapIngestionApi();
+        app.MapKpiApi();
         return app;
     }
 
