@@ -61,7 +61,7 @@ public static class SimulateCommand
 
         if (!verify) return 0;
         var window = new TruthWindow(options.Start, options.LastDay, parse.GetValue(SimulateOptions.TimeZone)!);
-        return await SimulationVerification.RunAsync(parse, traffic, window, url, logger, ct);
+        return await SimulationVerification.RunAsync(parse, traffic, window, url, ct);
     }
 
     internal static HttpClient NewClient(string url) =>

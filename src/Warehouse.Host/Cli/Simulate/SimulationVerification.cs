@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Warehouse.EventStore;
+using Warehouse.Projections;
 using Warehouse.Simulation.GroundTruth;
 using Warehouse.Simulation.Model;
 using Warehouse.Simulation.Verification;
@@ -8,34 +10,37 @@ namespace Warehouse.Host.Cli.Simulate;
 /// <summary>--verify: wait for the projections, read the KPIs, print every difference; 0 only when all match.</summary>
 internal static class SimulationVerification
 {
-    public static async Task<int> RunAsync(ParseResult parse, SimTraffic traffic, TruthWindow window, string url, ILogger logger, CancellationToken ct)
+    private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromMinutes(10);
+
+    public static async Task<int> RunAsync(ParseResult parse, SimTraffic traffic, TruthWindow window, string url, CancellationToken ct)
     {
-        var token = parse.GetValue(SimulateOptions.Token);
-        IKpiReader reader;
-        using var http = SimulateCommand.NewClient(url);
-        if (token is not null)
+        if (parse.GetValue(SimulateOptions.Token) is { } token)
         {
-            reader = new HttpKpiReader(http, token);
+            using var http = SimulateCommand.NewClient(url);
+            Console.Error.WriteLine("Waiting for the projections to catch up (GET /health)...");
+            await HealthCatchUp.WaitAsync(http, CatchUpTimeout, ct);
+            return Print(await GroundTruthVerifier.VerifyAsync(traffic, window, new HttpKpiReader(http, token), ct), window);
         }
-        else
-        {
-            throw new CliUsageException("Reading KPIs from the database needs the KPI runner (issue 6); pass --token to read them over HTTP.");
-        }
-        _ = logger;
-        var report = await GroundTruthVerifier.VerifyAsync(traffic, window, reader, ct);
-        return Print(report, window);
+
+        await using var database = await DatabaseCliOptions.OpenDatabaseAsync(parse, ct);
+        await using var dataSource = database.CreateDataSource("warehouse-simulate");
+        Console.Error.WriteLine("Waiting for the projections to catch up...");
+        await new ProjectionStatus(dataSource, new PostgresEventStore(dataSource)).WaitForCatchUpAsync(CatchUpTimeout, ct);
+        return Print(await GroundTruthVerifier.VerifyAsync(traffic, window, new DbKpiReader(dataSource), ct), window);
     }
 
-    public static int Print(VerificationReport report, TruthWindow window)
+    public static int Print(VerificationReport report, TruthWindow window, TextWriter? output = null)
     {
+        output ??= Console.Out;
         var cells = report.CellsCompared.Values.Sum();
+        var range = $"{window.From:yyyy-MM-dd}..{window.To:yyyy-MM-dd} in {window.TimeZone}";
         if (report.Matches)
         {
-            Console.WriteLine($"verify: the warehouse matches the ground truth ({cells} cells over {report.CellsCompared.Count} KPIs, {window.From:yyyy-MM-dd}..{window.To:yyyy-MM-dd}, {window.TimeZone}).");
+            output.WriteLine($"verify: the warehouse matches the ground truth ({cells} cells of {report.CellsCompared.Count} KPIs, {range}).");
             return 0;
         }
-        foreach (var d in report.Differences) Console.WriteLine("difference: " + d);
-        Console.WriteLine($"verify: {report.Differences.Count} differences from the ground truth ({cells} cells compared, {window.From:yyyy-MM-dd}..{window.To:yyyy-MM-dd}, {window.TimeZone}).");
+        foreach (var d in report.Differences) output.WriteLine("difference: " + d);
+        output.WriteLine($"verify: {report.Differences.Count} differences from the ground truth ({cells} cells compared, {range}).");
         return 1;
     }
 }
