@@ -19,6 +19,7 @@ public static class WarehouseCli
         root.Subcommands.Add(DbCommand.Build());
         root.Subcommands.Add(BenchCommand.Build());
         root.Subcommands.Add(Simulate.SimulateCommand.Build());
+        root.Subcommands.Add(Demo.DemoCommand.Build());
         root.Subcommands.Add(ProjectionsCommand.Build());
         root.Subcommands.Add(ImportCommand.Build());
         root.Subcommands.Add(KpiCommand.Build());
