@@ -41,7 +41,8 @@ internal sealed class SegmentHttpSender(HttpClient http, string writeKey, Sender
                 await pacer.WaitAsync(batch.Count, token);
                 var tries = await PostAsync("v1/batch", () => BatchJson(batch), body => CountRejects(body, ref rejected, reasons), token);
                 Interlocked.Add(ref retries, tries);
-                progress?.Report(new SendProgress(Interlocked.Add(ref sent, batch.Count), deliveries.Count, Volatile.Read(ref retries)));
+                var total = Interlocked.Add(ref sent, batch.Count); // not inside progress?.Report(...): that skips it when null
+                progress?.Report(new SendProgress(total, deliveries.Count, Volatile.Read(ref retries)));
             });
         return new SendReport(batches.Count, sent, retries, rejected, reasons, watch.Elapsed);
     }
