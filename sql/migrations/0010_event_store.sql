@@ -1,7 +1,7 @@
 -- Event store in Marten 9's layout (string stream identity), so a Marten application could read the streams.
--- Differences from Marten's defaults, all additive: a unique index on the event id (idempotent appends), and
--- events.wh_append (set-based append that locks its streams, and so holds an xid, before it calls nextval;
--- the high-water mark relies on that ordering).
+-- Differences from Marten's defaults, all additive: a unique index on the event id (idempotent appends),
+-- events.wh_reserve (set-based append: takes an xid and locks its streams before it calls nextval; the
+-- high-water mark relies on that ordering) and events.wh_advance_high_water (logs every passed gap).
 
 create sequence events.mt_events_sequence as bigint start 1 cache 1;
 
@@ -13,7 +13,7 @@ create table events.mt_streams (
     created      timestamptz not null default now(),
     tenant_id    varchar default '*DEFAULT*',
     is_archived  bool default false
-);
+) with (fillfactor = 70); -- every append rewrites its streams' rows: free space per page keeps those updates HOT
 
 create table events.mt_events (
     seq_id          bigint not null constraint pkey_mt_events_seq_id primary key,
@@ -48,46 +48,81 @@ create table events.mt_high_water_skips (
 
 comment on table events.mt_events is 'Every accepted event, exactly once (unique id), never changed. data = the normalised tracker message; headers = ingestion metadata; timestamp = received time.';
 
--- Appends many events for many streams in one statement. Per stream, versions continue contiguously; the
--- global order is seq_id. Streams are locked first (in id order, so concurrent appenders cannot deadlock),
--- which gives this transaction an xid before any nextval; duplicates are filtered after the locks, so they
--- see every committed copy. Returns one row per input position: its seq_id and version, or duplicate = true.
-create function events.wh_append(
-    p_ids uuid[], p_streams varchar[], p_types varchar[], p_data jsonb[], p_headers jsonb[], p_timestamps timestamptz[],
-    p_dotnet_type varchar default null)
-returns table (ord int, seq_id bigint, version bigint, duplicate bool)
+-- First half of an append; the caller then binary-COPYs the fresh rows into mt_events with the numbers returned
+-- here, in the same transaction (PostgresEventStore / AppendTransaction). Returns one row per FRESH input
+-- position (1-based ord); positions missing from the result are duplicates: an id already stored, or an earlier
+-- position of the same call (first write wins).
+--  1. pg_current_xact_id() gives the transaction its xid before any nextval. The high-water mark depends on it:
+--     every allocated sequence number belongs to a transaction that already had an xid when it was allocated.
+--  2. One upsert per stream, in stream-id order (so concurrent appenders cannot deadlock), locks each stream and
+--     bumps its version by its number of fresh events; version order then follows sequence order per stream.
+--  3. Sequence numbers are drawn in input order after every stream lock is held (the sort forces it).
+create function events.wh_reserve(p_ids uuid[], p_streams varchar[])
+returns table (ord int, seq_id bigint, version bigint)
 language plpgsql as $$
 begin
-    insert into events.mt_streams (id, version, timestamp, created)
-    select distinct s, 0, now(), now() from unnest(p_streams) s
-    on conflict (id) do nothing;
-
-    perform 1 from events.mt_streams s where s.id = any(p_streams) order by s.id for update;
-
+    perform pg_current_xact_id();
     return query
     with input as (
-        select t.ord::int as ord, t.id, t.stream_id, t.type, t.data, t.headers, t.ts,
-               row_number() over (partition by t.id order by t.ord) as copy_no
-        from unnest(p_ids, p_streams, p_types, p_data, p_headers, p_timestamps)
-             with ordinality as t(id, stream_id, type, data, headers, ts, ord)
+        select t.id, t.stream_id, t.ord::int as ord
+        from unnest(p_ids, p_streams) with ordinality as t(id, stream_id, ord)
     ), fresh as (
-        select i.* from input i
-        where i.copy_no = 1 and not exists (select 1 from events.mt_events e where e.id = i.id)
-    ), numbered as (
-        select f.*, s.version + row_number() over (partition by f.stream_id order by f.ord) as new_version
-        from fresh f join events.mt_streams s on s.id = f.stream_id
-    ), inserted as (
-        insert into events.mt_events (seq_id, id, stream_id, version, data, type, timestamp, mt_dotnet_type, headers)
-        select nextval('events.mt_events_sequence'), n.id, n.stream_id, n.new_version, n.data, n.type, n.ts, p_dotnet_type, n.headers
-        from (select * from numbered order by ord) n
-        returning events.mt_events.id, events.mt_events.seq_id, events.mt_events.version, events.mt_events.stream_id
+        select distinct on (i.id) i.id, i.stream_id, i.ord
+        from input i
+        where not exists (select 1 from events.mt_events e where e.id = i.id)
+        order by i.id, i.ord
+    ), counts as (
+        select f.stream_id, count(*) as n from fresh f group by f.stream_id
     ), bumped as (
-        update events.mt_streams s set version = x.max_version, timestamp = now()
-        from (select i.stream_id, max(i.version) as max_version from inserted i group by i.stream_id) x
-        where s.id = x.stream_id
-        returning s.id
+        insert into events.mt_streams as s (id, version, timestamp, created)
+        select c.stream_id, c.n, now(), now() from counts c order by c.stream_id
+        on conflict (id) do update set version = s.version + excluded.version, timestamp = excluded.timestamp
+        returning s.id, s.version
+    ), numbered as materialized (
+        -- A window over fresh events and their stream's new version instead of a join: unnest() row estimates
+        -- are tiny, and the planner would nest-loop a join of thousands of rows.
+        select v.ord, v.version
+        from (
+            select u.ord,
+                   max(u.end_version) over (partition by u.stream_id) - count(u.ord) over (partition by u.stream_id)
+                   + row_number() over (partition by u.stream_id order by u.ord) as version
+            from (select f.stream_id, f.ord, null::bigint as end_version from fresh f
+                  union all
+                  select b.id, null, b.version from bumped b) u
+        ) v
+        where v.ord is not null
+        order by v.ord
     )
-    select i.ord, ins.seq_id, ins.version, (ins.seq_id is null) as duplicate
-    from input i left join inserted ins on ins.id = i.id and i.copy_no = 1
-    order by i.ord;
+    select n.ord, nextval('events.mt_events_sequence'), n.version from numbered n;
+    -- Wakes tailers waiting in LISTEN; delivered only if and when this transaction commits.
+    perform pg_notify('wh_events_appended', '');
 end $$;
+
+-- Moves the stored high-water mark from p_from to p_to, which the caller has proved final (every transaction that
+-- could hold a number at or below p_to has ended), and logs every hole in (p_from, p_to]: numbers that were
+-- allocated but will never be committed (a rolled-back or crashed appender). Several processes may advance
+-- concurrently; the log keeps the first record of a hole and the mark only moves forward.
+create function events.wh_advance_high_water(p_from bigint, p_to bigint)
+returns void
+language sql as $$
+    insert into events.mt_high_water_skips (ending_sequence, starting_sequence)
+    select h.ending, h.starting
+    from (
+        select x.prev + 1 as starting, x.seq_id - 1 as ending
+        from (
+            select e.seq_id, lag(e.seq_id, 1, p_from) over (order by e.seq_id) as prev
+            from events.mt_events e where e.seq_id > p_from and e.seq_id <= p_to
+            union all
+            select p_to + 1, coalesce((select max(e.seq_id) from events.mt_events e
+                                       where e.seq_id > p_from and e.seq_id <= p_to), p_from)
+        ) x
+        where x.seq_id > x.prev + 1
+    ) h
+    on conflict (ending_sequence) do nothing;
+
+    insert into events.mt_event_progression (name, last_seq_id, last_updated)
+    values ('HighWaterMark', p_to, now())
+    on conflict (name) do update
+        set last_seq_id = greatest(events.mt_event_progression.last_seq_id, excluded.last_seq_id),
+            last_updated = excluded.last_updated;
+$$;

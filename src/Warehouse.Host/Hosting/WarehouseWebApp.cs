@@ -55,7 +55,7 @@ public static class WarehouseWebApp
             ?? throw new InvalidOperationException("Database:ConnectionString must be set before the web host starts")));
         services.AddSingleton<Migrator>();
         services.AddSingleton<IHealthContributor, DatabaseHealth>();
-        services.AddSingleton<IEventStore, PostgresEventStore>();
+        services.AddEventStore(configuration);
         services.AddIngestion(configuration);
         services.AddProjections(configuration);
         services.AddKpis();

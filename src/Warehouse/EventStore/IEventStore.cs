@@ -25,6 +25,25 @@ public interface IEventStore
 
     /// <summary>The safe high-water mark and how far it is behind the newest allocated sequence.</summary>
     Task<HighWaterMark> GetHighWaterMarkAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// For tailers: returns as soon as the safe high-water mark is past <paramref name="afterSequence"/> (there is
+    /// something to read), or after <paramref name="maxWait"/> with the mark as it is. The Postgres store wakes on
+    /// LISTEN/NOTIFY and re-checks on a short poll interval; this default only polls.
+    /// </summary>
+    async Task<HighWaterMark> WaitForEventsAsync(long afterSequence, TimeSpan maxWait, CancellationToken ct = default)
+    {
+        var deadline = DateTime.UtcNow + maxWait;
+        while (true)
+        {
+            var mark = await GetHighWaterMarkAsync(ct);
+            var left = deadline - DateTime.UtcNow;
+            if (mark.Safe > afterSequence || left <= TimeSpan.Zero) return mark;
+            await Task.Delay(left < DefaultPollInterval ? left : DefaultPollInterval, ct);
+        }
+    }
+
+    private static readonly TimeSpan DefaultPollInterval = TimeSpan.FromMilliseconds(200);
 }
 
 /// <param name="Id">Deterministic: <see cref="EventIds.ForMessage"/>(source, messageId). Unique in the store.</param>

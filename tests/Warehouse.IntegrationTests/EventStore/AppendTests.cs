@@ -1,40 +1,98 @@
 using Warehouse.EventStore;
 using Warehouse.IntegrationTests.Infrastructure;
+using static Warehouse.IntegrationTests.EventStore.EventStoreTestKit;
 
 namespace Warehouse.IntegrationTests.EventStore;
 
 public sealed class AppendTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    private static NewEvent Event(string source, string messageId, string stream) =>
-        new(EventIds.ForMessage(source, messageId), stream, "track",
-            $$"""{"type":"track","event":"Product Viewed","messageId":"{{messageId}}"}""", """{"source":"web"}""", DateTimeOffset.UtcNow);
-
     [Fact]
     public async Task duplicates_inside_one_call_and_across_calls_are_reported_and_first_write_wins()
     {
-        var store = new PostgresEventStore(db.DataSource);
-        var stream = $"anon:{Guid.NewGuid()}";
-        var first = await store.AppendAsync([Event("web", "m1", stream), Event("web", "m2", stream), Event("web", "m1", stream)]);
+        await using var store = new PostgresEventStore(db.DataSource);
+        var stream = NewStream();
+        var first = await store.AppendAsync([Event(stream, "m1"), Event(stream, "m2"), Event(stream, "m1")]);
         Assert.Equal([AppendOutcome.Appended, AppendOutcome.Appended, AppendOutcome.Duplicate], first.Events.Select(e => e.Outcome));
         Assert.Equal([1L, 2L], first.Events.Take(2).Select(e => e.Version));
 
-        var second = await store.AppendAsync([Event("web", "m2", stream), Event("web", "m3", stream), Event("app", "m1", stream)]);
+        var second = await store.AppendAsync([Event(stream, "m2"), Event(stream, "m3"), Event(stream, "m1", source: "app")]);
         Assert.Equal([AppendOutcome.Duplicate, AppendOutcome.Appended, AppendOutcome.Appended], second.Events.Select(e => e.Outcome));
+        Assert.Equal(2, second.AppendedCount);
+        Assert.Equal(1, second.DuplicateCount);
 
         var events = await store.ReadStreamAsync(stream);
         Assert.Equal([1L, 2L, 3L, 4L], events.Select(e => e.Version));
         Assert.True(events.Select(e => e.Sequence).SequenceEqual(events.Select(e => e.Sequence).Order()));
+        Assert.Equal("""{"type": "track", "event": "Product Viewed", "messageId": "m1"}""", events[0].Data);
     }
 
     [Fact]
-    public async Task read_forward_returns_committed_events_in_sequence_order()
+    public async Task a_repeated_id_in_one_call_on_another_stream_is_a_duplicate_at_the_later_position()
     {
-        var store = new PostgresEventStore(db.DataSource);
-        var before = (await store.GetHighWaterMarkAsync()).Newest;
-        var result = await store.AppendAsync(Enumerable.Range(0, 10).Select(i => Event("web", $"rf-{Guid.NewGuid()}", $"anon:rf{i % 3}")).ToList());
+        await using var store = new PostgresEventStore(db.DataSource);
+        var streams = Enumerable.Range(0, 8).Select(_ => NewStream()).ToArray();
+        // The same message under eight streams: whatever lanes the streams fall in, the first position wins.
+        var events = streams.Select(s => Event(s, "same-message")).ToList();
+        var result = await store.AppendAsync(events);
+        Assert.Equal([AppendOutcome.Appended, .. Enumerable.Repeat(AppendOutcome.Duplicate, 7)], result.Events.Select(e => e.Outcome));
+        Assert.Single(await store.ReadStreamAsync(streams[0]));
+    }
 
-        IReadOnlyList<StoredEvent> read = [];
-        for (var i = 0; i < 50 && read.Count < 10; i++) read = await store.ReadForwardAsync(before, 100);
-        Assert.Equal(result.Events.Select(e => e.Sequence), read.Select(e => e.Sequence));
+    [Fact]
+    public async Task a_duplicate_of_a_stored_event_keeps_the_first_payload()
+    {
+        await using var store = new PostgresEventStore(db.DataSource);
+        var stream = NewStream();
+        var original = Event(stream, "keep-me");
+        await store.AppendAsync([original]);
+        var retry = original with { Data = """{"type":"track","event":"Changed"}""", StreamId = NewStream() };
+        var result = await store.AppendAsync([retry]);
+        Assert.Equal(AppendOutcome.Duplicate, Assert.Single(result.Events).Outcome);
+        Assert.Contains("Product Viewed", Assert.Single(await store.ReadStreamAsync(stream)).Data);
+        Assert.Empty(await store.ReadStreamAsync(retry.StreamId));
+    }
+
+    [Fact]
+    public async Task one_call_appends_to_many_streams_with_contiguous_versions_and_one_global_order()
+    {
+        await using var store = new PostgresEventStore(db.DataSource);
+        var streams = Enumerable.Range(0, 7).Select(_ => NewStream()).ToArray();
+        var events = Events(200, i => streams[(i * 7919) % streams.Length]);
+        var result = await store.AppendAsync(events);
+        Assert.Equal(200, result.AppendedCount);
+        Assert.Equal(200, result.Events.Select(e => e.Sequence).Distinct().Count());
+        foreach (var stream in streams)
+        {
+            var read = await store.ReadStreamAsync(stream);
+            Assert.Equal(Enumerable.Range(1, read.Count).Select(v => (long)v), read.Select(e => e.Version));
+            // Within a stream, input order is version order is sequence order.
+            var mine = events.Zip(result.Events).Where(x => x.First.StreamId == stream).Select(x => x.Second.Sequence).ToList();
+            Assert.Equal(mine.Order(), mine);
+            Assert.Equal(mine, read.Select(e => e.Sequence));
+        }
+    }
+
+    [Fact]
+    public async Task read_forward_returns_committed_events_in_sequence_order_and_pages()
+    {
+        await using var store = new PostgresEventStore(db.DataSource);
+        var before = (await store.GetHighWaterMarkAsync()).Newest;
+        var result = await store.AppendAsync(Events(10, i => $"anon:rf{i % 3}"));
+
+        var mark = await store.WaitForEventsAsync(before, TimeSpan.FromSeconds(10));
+        Assert.True(mark.Safe >= result.Events.Max(e => e.Sequence), $"the mark {mark.Safe} should cover the committed call");
+        var page1 = await store.ReadForwardAsync(before, 4);
+        var page2 = await store.ReadForwardAsync(page1[^1].Sequence, 100);
+        Assert.Equal(result.Events.Select(e => e.Sequence).Order(), page1.Concat(page2).Select(e => e.Sequence));
+        Assert.Equal(0, (await store.GetHighWaterMarkAsync()).Lag);
+    }
+
+    [Fact]
+    public async Task an_empty_call_is_committed_with_nothing_in_it()
+    {
+        await using var store = new PostgresEventStore(db.DataSource);
+        var result = await store.AppendAsync([]);
+        Assert.Equal(AppendStatus.Committed, result.Status);
+        Assert.Empty(result.Events);
     }
 }

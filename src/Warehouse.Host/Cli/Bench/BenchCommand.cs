@@ -13,6 +13,7 @@ public static class BenchCommand
         var bench = new Command("bench", "Measure throughput and latency on this machine (each prints a one-line summary last).");
         // One line per benchmark: append (event store), ingest (HTTP), project (daemon), kpi (views).
         bench.Subcommands.Add(KpiBench.Build());
+        bench.Subcommands.Add(AppendBench.Build());
         return bench;
     }
 }

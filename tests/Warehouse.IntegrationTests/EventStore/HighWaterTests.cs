@@ -1,0 +1,81 @@
+using Npgsql;
+using Warehouse.EventStore;
+using Warehouse.IntegrationTests.Infrastructure;
+using static Warehouse.IntegrationTests.EventStore.EventStoreTestKit;
+
+namespace Warehouse.IntegrationTests.EventStore;
+
+public sealed class HighWaterTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task a_rolled_back_transactions_numbers_are_passed_and_logged_as_a_gap()
+    {
+        await using var store = new PostgresEventStore(db.DataSource);
+        var before = (await store.GetHighWaterMarkAsync()).Newest;
+        AppendedEvent[] rolledBack;
+        await using (var conn = await db.DataSource.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            rolledBack = await AppendTransaction.WriteAsync(conn, Events(3, _ => NewStream()), CancellationToken.None);
+            await tx.RollbackAsync();
+        }
+        var committed = await store.AppendAsync(Events(2, _ => NewStream()));
+
+        await store.WaitForEventsAsync(committed.Events.Max(e => e.Sequence) - 1, TimeSpan.FromSeconds(20));
+        var read = await store.ReadForwardAsync(before, 100);
+        Assert.Equal(committed.Events.Select(e => e.Sequence).Order(), read.Select(e => e.Sequence));
+        Assert.Contains((rolledBack.Min(e => e.Sequence), rolledBack.Max(e => e.Sequence)), await SkipsAsync());
+    }
+
+    [Fact]
+    public async Task a_paused_transaction_holds_the_mark_below_its_numbers_until_it_ends()
+    {
+        await using var store = new PostgresEventStore(db.DataSource);
+        var before = (await store.GetHighWaterMarkAsync()).Newest;
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var paused = await AppendTransaction.WriteAsync(conn, Events(2, _ => NewStream()), CancellationToken.None);
+        var later = await store.AppendAsync(Events(3, _ => NewStream()));
+        var lastLater = later.Events.Max(e => e.Sequence);
+        Assert.True(later.Events.Min(e => e.Sequence) > paused[^1].Sequence);
+
+        // Committed events exist above the paused numbers, however often the mark is asked for: it must not pass them.
+        for (var poll = 0; poll < 25; poll++)
+        {
+            var mark = await store.GetHighWaterMarkAsync();
+            Assert.True(mark.Safe < paused[0].Sequence, $"mark {mark.Safe} passed {paused[0].Sequence}, held by an open transaction");
+            Assert.Equal(lastLater, mark.Newest);
+            Assert.Empty(await store.ReadForwardAsync(paused[0].Sequence - 1, 100));
+        }
+
+        await tx.CommitAsync();
+        await store.WaitForEventsAsync(lastLater - 1, TimeSpan.FromSeconds(20));
+        var read = await store.ReadForwardAsync(before, 100);
+        Assert.Equal(paused.Concat(later.Events).Select(e => e.Sequence).Order(), read.Select(e => e.Sequence));
+        Assert.DoesNotContain(await SkipsAsync(), s => s.Start <= paused[^1].Sequence && s.End >= paused[0].Sequence);
+    }
+
+    [Fact]
+    public async Task a_new_store_starts_from_the_stored_mark()
+    {
+        long safe;
+        await using (var first = new PostgresEventStore(db.DataSource))
+        {
+            var result = await first.AppendAsync(Events(3, _ => NewStream()));
+            safe = (await first.WaitForEventsAsync(result.Events.Max(e => e.Sequence) - 1, TimeSpan.FromSeconds(20))).Safe;
+        }
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        await using var cmd = new NpgsqlCommand("select last_seq_id from events.mt_event_progression where name = 'HighWaterMark'", conn);
+        Assert.True((long)(await cmd.ExecuteScalarAsync())! >= safe);
+    }
+
+    private async Task<List<(long Start, long End)>> SkipsAsync()
+    {
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        await using var cmd = new NpgsqlCommand("select starting_sequence, ending_sequence from events.mt_high_water_skips", conn);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var skips = new List<(long, long)>();
+        while (await reader.ReadAsync()) skips.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        return skips;
+    }
+}
