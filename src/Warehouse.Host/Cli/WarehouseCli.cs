@@ -24,6 +24,8 @@ public static class WarehouseCli
         root.Subcommands.Add(ImportCommand.Build());
         root.Subcommands.Add(KpiCommand.Build());
         root.Subcommands.Add(TokensCommand.Build());
+        root.Subcommands.Add(SourcesCommand.Build());
+        root.Subcommands.Add(QuarantineCommand.Build());
         return root;
     }
 

@@ -32,19 +32,19 @@ public static class IngestionApi
         {
             v1.MapPost(path, Handler(Kind.Single, type))
                 .WithName("Ingest" + name).WithSummary($"One {type} message (Segment spec).")
-                .Accepts<SegmentMessage>("application/json", "text/plain").WithResponses();
+                .Accepts<SegmentMessage>("application/json", "text/plain", "*/*").WithResponses();
             v1.MapMethods(path, ["OPTIONS"], PreflightAsync).ExcludeFromDescription();
         }
         foreach (var (path, name) in BatchPaths)
         {
             v1.MapPost(path, Handler(Kind.Batch, null))
                 .WithName("Ingest" + name).WithSummary("A batch of messages; each item carries its type. Valid ones are stored, invalid ones listed.")
-                .Accepts<SegmentBatch>("application/json", "text/plain").WithResponses();
+                .Accepts<SegmentBatch>("application/json", "text/plain", "*/*").WithResponses();
             v1.MapMethods(path, ["OPTIONS"], PreflightAsync).ExcludeFromDescription();
         }
         v1.MapPost("/products", Handler(Kind.Products, null))
             .WithName("UpsertProducts").WithSummary("Catalogue upsert: one product_upserted event per changed product.")
-            .Accepts<ProductBatch>("application/json").WithResponses();
+            .Accepts<ProductBatch>("application/json", "*/*").WithResponses();
         v1.MapMethods("/products", ["OPTIONS"], PreflightAsync).ExcludeFromDescription();
         return app;
     }
