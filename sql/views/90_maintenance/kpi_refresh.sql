@@ -1,6 +1,8 @@
 -- Keeps the KPI pre-aggregates exact. Called by the projection (Warehouse.Kpis.KpiPreaggregates) inside its
 -- transaction with the users a batch changed (merged-away keys included), or with null to rebuild everything.
 -- Per time zone: subtract the users' stored contribution, re-derive their state from the facts, add it back.
+-- A zone without current state (first build, new zone, or a fact table swapped in by a projection rebuild) is
+-- rebuilt from scratch whatever the keys; so kpi_refresh('{}') builds exactly the stale zones.
 -- Created here (re-created on every migrate) rather than in a migration so it can evolve with the kpi functions.
 -- Lives in schema warehouse, so the read-only role cannot run it.
 create or replace function warehouse.kpi_refresh(p_keys bigint[])
@@ -10,7 +12,8 @@ declare
     v_tz text;
     v_sign int;
 begin
-    for v_tz in select tz from warehouse.kpi_timezones order by tz loop
+    -- UTC is always kept, even if a rebuild left kpi_timezones empty.
+    for v_tz in select tz from warehouse.kpi_timezones union select 'UTC' order by 1 loop
         if p_keys is null or not exists (
             select 1 from warehouse.kpi_state s
             where s.tz = v_tz and s.fct_table = 'warehouse.fct_interactions'::regclass::oid) then

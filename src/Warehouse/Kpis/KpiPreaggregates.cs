@@ -19,14 +19,27 @@ public sealed class KpiPreaggregates : IStarSchemaListener
     }
 
     /// <summary>
-    /// The pre-aggregates read warehouse.fct_interactions by name. When the rebuilt copy is already in schema
-    /// warehouse they are rebuilt now; when it sits in another schema until the swap, nothing is done here:
-    /// kpi_state records the fact table each aggregate was built from, so after the swap the KPIs read the facts
-    /// (correct, slower) and the next refresh rebuilds the aggregates from scratch (or run RebuildAsync).
+    /// A projection rebuild fills a copy of schema warehouse (every table copied empty), calls this, swaps the
+    /// copy in and re-creates sql/views, all in one transaction. The aggregates are rebuilt by that re-creation
+    /// (90_maintenance/zz_refresh_stale.sql: the state recorded for the old fact table is stale), so here only
+    /// the configured reporting zones are carried over into the copy. Rebuilt in place: rebuild now.
     /// </summary>
     public async Task OnRebuiltAsync(NpgsqlConnection connection, string schema, CancellationToken ct)
     {
-        if (string.Equals(schema, "warehouse", StringComparison.Ordinal)) await RebuildAsync(connection, ct);
+        if (string.Equals(schema, "warehouse", StringComparison.Ordinal))
+        {
+            await RebuildAsync(connection, ct);
+            return;
+        }
+        var quoted = "\"" + schema.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        await using var cmd = new NpgsqlCommand($"""
+            do $$ begin
+                if to_regclass('{quoted.Replace("'", "''", StringComparison.Ordinal)}.kpi_timezones') is not null then
+                    insert into {quoted}.kpi_timezones (tz) select tz from warehouse.kpi_timezones on conflict do nothing;
+                end if;
+            end $$
+            """, connection);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Rebuilds every pre-aggregate from the facts, set-based (seconds per million facts).</summary>

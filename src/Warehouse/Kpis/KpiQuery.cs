@@ -9,11 +9,16 @@ namespace Warehouse.Kpis;
 /// </summary>
 public static class KpiQuery
 {
+    /// <summary>Default statement timeout: an as_of before the newest fact recomputes from every fact (minutes at 10M).</summary>
+    public const int DefaultTimeoutSeconds = 600;
+
     public static async Task<KpiResult> RunAsync(NpgsqlConnection connection, KpiRequest request, CancellationToken ct = default) =>
         await RunAsync(connection, request, fromFacts: false, ct);
 
     /// <param name="fromFacts">Compute from fct_interactions even when pre-aggregates are current (checks, bench).</param>
-    public static async Task<KpiResult> RunAsync(NpgsqlConnection connection, KpiRequest request, bool fromFacts, CancellationToken ct)
+    /// <param name="timeoutSeconds">Statement timeout; 0 = none.</param>
+    public static async Task<KpiResult> RunAsync(NpgsqlConnection connection, KpiRequest request, bool fromFacts, CancellationToken ct,
+        int timeoutSeconds = DefaultTimeoutSeconds)
     {
         var kpi = KpiCatalog.Find(request.Name)
                   ?? throw new KpiArgumentException($"Unknown KPI '{request.Name}'. Known: {KpiCatalog.Names}.");
@@ -33,7 +38,10 @@ public static class KpiQuery
             }
 
             // The function name comes from the catalogue, never from the caller.
-            await using var cmd = new NpgsqlCommand($"select * from kpi.{kpi.SqlName}($1, $2, $3, $4, $5)", connection);
+            await using var cmd = new NpgsqlCommand($"select * from kpi.{kpi.SqlName}($1, $2, $3, $4, $5)", connection)
+            {
+                CommandTimeout = timeoutSeconds,
+            };
             AddParameters(cmd, request with { From = from, To = to });
             cmd.Parameters.Add(new() { Value = fromFacts });
             await using var rows = await cmd.ExecuteReaderAsync(ct);

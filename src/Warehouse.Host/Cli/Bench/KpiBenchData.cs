@@ -9,6 +9,9 @@ namespace Warehouse.Host.Cli.Bench;
 internal static class KpiBenchData
 {
     public const string GenerateSql = """
+        -- Bulk load without index upkeep, then the same indexes as migration 0030.
+        alter table warehouse.fct_interactions drop constraint fct_interactions_pkey;
+        drop index warehouse.fct_interactions_occurred_at, warehouse.fct_interactions_user_occurred, warehouse.fct_interactions_order;
         select setseed(0.42);
         insert into warehouse.fct_interactions
             (interaction_id, user_key, product_key, category, subcategory, occurred_at, received_at, order_id, quantity,
@@ -34,5 +37,9 @@ internal static class KpiBenchData
                        + make_interval(secs => (power(random(), 3) * 60 * 86400)::int) as occurred_at
             from (select j, random() as c from generate_series(1::bigint, @n) j) s
         ) g;
+        alter table warehouse.fct_interactions add primary key (user_key, interaction_id);
+        create index fct_interactions_occurred_at on warehouse.fct_interactions (occurred_at);
+        create index fct_interactions_user_occurred on warehouse.fct_interactions (user_key, occurred_at);
+        create index fct_interactions_order on warehouse.fct_interactions (order_id) where order_id is not null;
         """;
 }
