@@ -130,8 +130,12 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         return list;
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        // DI disposes it once per registration (PostgresEventStore and IEventStore are the same instance).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         foreach (var lane in _lanes) await lane.DisposeAsync();
         await _signal.DisposeAsync();
     }
