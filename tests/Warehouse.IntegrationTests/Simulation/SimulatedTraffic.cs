@@ -38,8 +38,11 @@ internal static class SimulatedTraffic
         return traffic;
     }
 
-    public static Task WaitForProjectionsAsync(NpgsqlDataSource dataSource) =>
-        new ProjectionStatus(dataSource, new PostgresEventStore(dataSource)).WaitForCatchUpAsync(TimeSpan.FromSeconds(90));
+    public static async Task WaitForProjectionsAsync(NpgsqlDataSource dataSource)
+    {
+        await using var store = new PostgresEventStore(dataSource);
+        await new ProjectionStatus(dataSource, store).WaitForCatchUpAsync(TimeSpan.FromSeconds(90));
+    }
 
     public static Task<VerificationReport> VerifyAsync(SimTraffic traffic, NpgsqlDataSource dataSource) =>
         GroundTruthVerifier.VerifyAsync(traffic, Window(traffic), new DbKpiReader(dataSource), CancellationToken.None);

@@ -25,7 +25,8 @@ internal static class SimulationVerification
         await using var database = await DatabaseCliOptions.OpenDatabaseAsync(parse, ct);
         await using var dataSource = database.CreateDataSource("warehouse-simulate");
         Console.Error.WriteLine("Waiting for the projections to catch up...");
-        await new ProjectionStatus(dataSource, new PostgresEventStore(dataSource)).WaitForCatchUpAsync(CatchUpTimeout, ct);
+        await using (var store = new PostgresEventStore(dataSource))
+            await new ProjectionStatus(dataSource, store).WaitForCatchUpAsync(CatchUpTimeout, ct);
         return Print(await GroundTruthVerifier.VerifyAsync(traffic, window, new DbKpiReader(dataSource), ct), window);
     }
 
