@@ -77,4 +77,19 @@ public sealed class SenderTests
         foreach (var field in new[] { "productId", "sku", "name", "category", "brand", "price", "currency", "attributes" })
             Assert.True(product.TryGetProperty(field, out _), field);
     }
+
+    [Fact]
+    public async Task a_rate_limit_spaces_the_batches_so_the_events_per_second_stay_under_it()
+    {
+        var handler = new ScriptedHandler(_ => Ok());
+        using var http = new HttpClient(handler) { BaseAddress = new Uri("http://warehouse.test/") };
+        var deliveries = Traffic.Deliveries.Take(300).ToList();
+        var sender = new SegmentHttpSender(http, "wk_test", new SenderOptions(EventsPerSecond: 400, MaxBatchEvents: 100, Concurrency: 4));
+
+        var report = await sender.SendAsync(deliveries, null, CancellationToken.None);
+
+        // Batches start at 0, 0.25 and 0.5 s: the third may not leave before half a second has passed.
+        Assert.Equal(3, handler.Received.Count);
+        Assert.True(report.Elapsed >= TimeSpan.FromSeconds(0.49), $"took {report.Elapsed}");
+    }
 }
