@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Warehouse.Health;
 
 namespace Warehouse.EventStore;
 
@@ -16,6 +17,7 @@ public static class EventStoreServices
         services.AddSingleton(sp => new PostgresEventStore(
             sp.GetRequiredService<NpgsqlDataSource>(), options, sp.GetRequiredService<ILogger<PostgresEventStore>>()));
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
+        services.AddSingleton<IHealthContributor, EventStoreHealth>();
         return services;
     }
 

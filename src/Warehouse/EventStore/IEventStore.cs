@@ -10,7 +10,10 @@ public interface IEventStore
     /// Appends many events for many streams. Completes only after the events are durably committed.
     /// A duplicate id (inside the call or already stored) is reported as <see cref="AppendOutcome.Duplicate"/>,
     /// is not an error and does not disturb the others: first write wins. When the append queue is full the
-    /// result is <see cref="AppendStatus.Overloaded"/> and nothing was written. A database failure throws.
+    /// result is <see cref="AppendStatus.Overloaded"/> and nothing was written. A database failure throws; the part
+    /// of the call that other writer lanes carried may then be committed (a retry reports it as duplicates).
+    /// Within a stream, versions are contiguous and follow input order and sequence order; across streams, the
+    /// sequence numbers of one call need not follow input order.
     /// </summary>
     Task<AppendResult> AppendAsync(IReadOnlyList<NewEvent> events, CancellationToken ct = default);
 

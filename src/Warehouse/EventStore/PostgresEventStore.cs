@@ -42,6 +42,9 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     /// <summary>What the group-commit writers did since start (transactions, merged calls, splits, overloads).</summary>
     public EventStoreStats Stats { get; } = new();
 
+    /// <summary>Events accepted and not yet answered (the back-pressure budget in use).</summary>
+    public long QueuedEvents => _budget.Queued;
+
     public async Task<AppendResult> AppendAsync(IReadOnlyList<NewEvent> events, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -132,10 +135,10 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
 
     private int _disposed;
 
+    /// <summary>Answers every accepted call (commits what is queued), then stops. Safe to call twice (DI does).</summary>
     public async ValueTask DisposeAsync()
     {
-        // DI disposes it once per registration (PostgresEventStore and IEventStore are the same instance).
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         foreach (var lane in _lanes) await lane.DisposeAsync();
         await _signal.DisposeAsync();
     }

@@ -60,9 +60,10 @@ public static class AppendBenchRunner
             events = AppendBenchEvents.Generate(settings.Events, seed: 1, progress);
             return Task.CompletedTask;
         });
-        var averageBytes = events.Average(e => e.Data.Length + (e.Headers?.Length ?? 0));
+        var dataBytes = events.Average(e => e.Data.Length);
+        var headerBytes = events.Average(e => e.Headers?.Length ?? 0);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"events: {settings.Events:N0} (about {averageBytes:F0} bytes of JSON each, {events.Select(e => e.StreamId).Distinct().Count():N0} streams), batch {settings.Batch}"));
+            $"events: {settings.Events:N0} (data about {dataBytes:F0} bytes of JSON, headers {headerBytes:F0}; {events.Select(e => e.StreamId).Distinct().Count():N0} streams), batch {settings.Batch}, {settings.Events / settings.Batch:N0} calls per run"));
 
         await CheckpointAsync(dataSource, ct);
         double ceiling = 0;
