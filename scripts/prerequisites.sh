@@ -45,3 +45,13 @@ ensure_node() {
   echo "error: Node.js 18+ and npm are needed by the tests (install nodejs and npm)." >&2
   return 1
 }
+
+# The SDK compatibility test drives the real @segment/analytics-node; install it once (npm ci, pinned by the
+# lock file) into the gitignored node_modules beside it, so later runs need no network.
+ensure_sdk_fixture() {
+  local dir="$1/tests/Warehouse.IntegrationTests/Ingestion/Sdk"
+  [ -f "$dir/node_modules/@segment/analytics-node/package.json" ] && return 0
+  echo "Installing the Segment SDK test fixture (npm ci in $dir)..." >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || {
+    echo "error: npm ci failed in $dir; the SDK compatibility test needs the npm registry once." >&2; return 1; }
+}

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Spectre.Console;
 using Warehouse.Ingestion;
 
 namespace Warehouse.Host.Cli;
@@ -35,12 +34,11 @@ public static class QuarantineCommand
                 Console.WriteLine("The quarantine is empty: no message has been rejected.");
                 return 0;
             }
-            var table = new Table().AddColumns("id", "received", "source", "path", "index", "messageId", "reason", "raw");
-            foreach (var q in rows)
-                table.AddRow(q.Id.ToString(CultureInfo.InvariantCulture), q.ReceivedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                    Markup.Escape(q.Source ?? "-"), Markup.Escape(q.Path), q.BatchIndex?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                    Markup.Escape(q.MessageId ?? "-"), Markup.Escape(q.Reason), Markup.Escape(Preview(q.RawText)));
-            AnsiConsole.Write(table);
+            CliTable.Write(["id", "received", "source", "path", "index", "messageId", "reason", "raw"], rows.Select(q => new[]
+            {
+                q.Id.ToString(CultureInfo.InvariantCulture), q.ReceivedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                q.Source ?? "-", q.Path, q.BatchIndex?.ToString(CultureInfo.InvariantCulture) ?? "-", q.MessageId ?? "-", q.Reason, Preview(q.RawText),
+            }));
             Console.WriteLine($"{rows.Count} shown; `warehouse quarantine list --json` prints the full raw messages.");
             return 0;
         }));

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Npgsql;
-using Spectre.Console;
-using Warehouse.Database.Migrations;
 using Warehouse.Ingestion;
 
 namespace Warehouse.Host.Cli;
@@ -48,12 +46,12 @@ public static class SourcesCommand
                 Console.WriteLine("No sources yet; create one with `warehouse sources add <name>`.");
                 return 0;
             }
-            var table = new Table().AddColumns("name", "key", "allowed origins", "created", "status");
-            foreach (var s in all)
-                table.AddRow(Markup.Escape(s.Name), Markup.Escape(s.KeyPrefix), Markup.Escape(s.AllowedOrigins is null ? "any" : string.Join(" ", s.AllowedOrigins)),
-                    s.CreatedAt.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
-                    s.RevokedAt is { } r ? $"revoked {r:yyyy-MM-dd HH:mm}" : "active");
-            AnsiConsole.Write(table);
+            CliTable.Write(["name", "key", "allowed origins", "created", "status"], all.Select(s => new[]
+            {
+                s.Name, s.KeyPrefix, s.AllowedOrigins is null ? "any" : string.Join(" ", s.AllowedOrigins),
+                s.CreatedAt.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
+                s.RevokedAt is { } r ? "revoked " + r.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) : "active",
+            }));
             return 0;
         }));
 
@@ -74,13 +72,21 @@ public static class SourcesCommand
         return sources;
     }
 
-    /// <summary>Opens the database (embedded or configured), brings it up to date, and runs <paramref name="action"/>.</summary>
+    /// <summary>
+    /// Opens the database (embedded or configured) and runs <paramref name="action"/>. It does not migrate:
+    /// migrating re-creates the kpi views under running dashboards, which a key change must not do.
+    /// </summary>
     internal static async Task<int> WithDataSourceAsync(ParseResult parse, CancellationToken ct, Func<NpgsqlDataSource, Task<int>> action)
     {
-        var options = DatabaseCliOptions.DatabaseOptionsFrom(DatabaseCliOptions.Configuration(parse));
         await using var database = await DatabaseCliOptions.OpenDatabaseAsync(parse, ct);
         await using var dataSource = database.CreateDataSource("warehouse-cli");
-        await new Migrator(dataSource, options, CliLogging.Factory.CreateLogger<Migrator>()).MigrateAsync(ct);
-        return await action(dataSource);
+        try
+        {
+            return await action(dataSource);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            throw new CliUsageException("The database has no ingestion tables yet; run `warehouse migrate` (or `warehouse serve`) first.");
+        }
     }
 }

@@ -119,8 +119,19 @@ public static class MessageNormalizer
 
         var type = ((JsonText)obj["type"]!).Value;
         var streamId = obj["userId"] is JsonText user ? "user:" + user.Value : "anon:" + ((JsonText)obj["anonymousId"]!).Value;
-        var e = new NewEvent(EventIds.ForMessage(ctx.Source.Name, messageId), streamId, type, obj.ToJson(),
-            Headers(ctx, sent, flags), ctx.ReceivedAt);
+        // Items of one batch mostly share sentAt and flags, so their headers are the same text: build it once.
+        var flagKey = flags.Count == 0 ? "" : string.Join(',', flags);
+        string headers;
+        if (envelope.LastHeaders is { } last && ReferenceEquals(last.SentAt, sent) && last.Flags == flagKey)
+        {
+            headers = last.Headers;
+        }
+        else
+        {
+            headers = Headers(ctx, sent, flags);
+            envelope.LastHeaders = (sent, flagKey, headers);
+        }
+        var e = new NewEvent(EventIds.ForMessage(ctx.Source.Name, messageId), streamId, type, obj.ToJson(), headers, ctx.ReceivedAt);
         return new Candidate(e, message.Index, messageId, message.Raw);
     }
 

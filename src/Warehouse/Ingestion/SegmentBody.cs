@@ -20,6 +20,9 @@ public sealed class SegmentBody
     public JsonObject? Integrations { get; private set; }
     public JsonTree? SentAt { get; private set; }
 
+    /// <summary>The headers text built for the previous message, reused when sentAt and flags are the same.</summary>
+    internal (JsonTree? SentAt, string Flags, string Headers)? LastHeaders { get; set; }
+
     /// <summary>Parses a single-call body. Throws <see cref="JsonException"/> when it is not JSON.</summary>
     public static SegmentBody ParseSingle(ReadOnlyMemory<byte> body)
     {

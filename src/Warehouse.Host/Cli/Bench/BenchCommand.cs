@@ -14,6 +14,7 @@ public static class BenchCommand
         // One line per benchmark: append (event store), ingest (HTTP), project (daemon), kpi (views).
         bench.Subcommands.Add(KpiBench.Build());
         bench.Subcommands.Add(AppendBench.Build());
+        bench.Subcommands.Add(IngestBench.Build());
         return bench;
     }
 }
