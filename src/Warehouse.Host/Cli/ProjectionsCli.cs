@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Warehouse.Database;
+using Warehouse.Database.Migrations;
 using Warehouse.Host.Hosting;
 
 namespace Warehouse.Host.Cli;
@@ -22,7 +23,10 @@ internal static class ProjectionsCli
         services.AddSingleton(CliLogging.Factory);
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddWarehouseServices(configuration);
-        return (database, services.BuildServiceProvider());
+        var provider = services.BuildServiceProvider();
+        // Like serve: these verbs read and write the schema, so bring it up to date first.
+        await provider.GetRequiredService<Migrator>().MigrateAsync(ct);
+        return (database, provider);
     }
 
     public static bool IsInteractive => !Console.IsOutputRedirected && !Console.IsErrorRedirected;

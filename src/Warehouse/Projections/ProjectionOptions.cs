@@ -23,7 +23,7 @@ public sealed class DaemonOptions
     public int BatchSize { get; set; } = 5_000;
 
     /// <summary>How often an idle leader looks at the high-water mark; bounds freshness when traffic is light.</summary>
-    public int PollMilliseconds { get; set; } = 100;
+    public int PollMilliseconds { get; set; } = 50;
 
     /// <summary>How often a standby tries to take the leadership lock; a dead leader is replaced within this.</summary>
     public int StandbyRetryMilliseconds { get; set; } = 2_000;

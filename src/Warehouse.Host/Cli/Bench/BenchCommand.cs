@@ -15,6 +15,7 @@ public static class BenchCommand
         bench.Subcommands.Add(KpiBench.Build());
         bench.Subcommands.Add(AppendBench.Build());
         bench.Subcommands.Add(IngestBench.Build());
+        bench.Subcommands.Add(ProjectBench.Build());
         return bench;
     }
 }

@@ -34,6 +34,16 @@ internal static class FactSql
     /// <summary>Catalogue events (product_upserted): the latest given value of each field wins; missing = keep.</summary>
     public const string CatalogueProducts = """
         insert into {s}.dim_products as d (product_key, product_id, sku, name, category, brand, price, currency, attributes, updated_at)
+        with c as (
+            select seq, data, nullif(data ->> 'productId', '') as product_id from _b where type = 'product_upserted'
+        ), attributes as (
+            select product_id, jsonb_object_agg(key, value) as attributes
+            from (select distinct on (c.product_id, e.key) c.product_id, e.key, e.value
+                  from c cross join lateral jsonb_each(case when jsonb_typeof(c.data -> 'attributes') = 'object'
+                                                            then c.data -> 'attributes' else '{}' end) e
+                  order by c.product_id, e.key, c.seq desc) a
+            group by product_id
+        )
         select warehouse.wh_key('product:' || c.product_id), c.product_id,
                (array_agg(c.data ->> 'sku' order by c.seq desc) filter (where c.data ->> 'sku' is not null))[1],
                (array_agg(c.data ->> 'name' order by c.seq desc) filter (where c.data ->> 'name' is not null))[1],
@@ -41,16 +51,11 @@ internal static class FactSql
                (array_agg(c.data ->> 'brand' order by c.seq desc) filter (where c.data ->> 'brand' is not null))[1],
                (array_agg((c.data ->> 'price')::numeric order by c.seq desc) filter (where c.data ->> 'price' is not null))[1],
                (array_agg(c.data ->> 'currency' order by c.seq desc) filter (where c.data ->> 'currency' is not null))[1],
-               coalesce((select jsonb_object_agg(a.key, a.value) from (
-                   select distinct on (e.key) e.key, e.value
-                   from _b x cross join lateral jsonb_each(case when jsonb_typeof(x.data -> 'attributes') = 'object'
-                                                                then x.data -> 'attributes' else '{}' end) e
-                   where x.type = 'product_upserted' and x.data ->> 'productId' = c.product_id
-                   order by e.key, x.seq desc) a), '{}'),
+               coalesce(a.attributes, '{}'),
                now()
-        from (select seq, data, nullif(data ->> 'productId', '') as product_id from _b where type = 'product_upserted') c
+        from c left join attributes a on a.product_id = c.product_id
         where c.product_id is not null
-        group by c.product_id
+        group by c.product_id, a.attributes
         on conflict (product_id) do update set
             sku = coalesce(excluded.sku, d.sku), name = coalesce(excluded.name, d.name),
             category = coalesce(excluded.category, d.category), brand = coalesce(excluded.brand, d.brand),

@@ -28,29 +28,25 @@ internal static class IdentitySql
         """;
 
     /// <summary>
-    /// _m(old_key, new_key): persons this batch's links join, each mapped to the smallest key of its connected
-    /// component. Components are small (a person's devices), so the closure below stays small.
+    /// The links this batch brings, as pairs of person keys that differ (identify, alias, any event with both
+    /// ids). The connected components are found in memory (StarSchemaBatch): a handful of pairs per batch.
     /// </summary>
-    public const string Merges = """
-        create temp table _m on commit drop as
-        with recursive links as (
+    public const string Links = """
+        with links as (
             select user_id as x, anon_id as y from _b where user_id is not null and anon_id is not null and type <> 'product_upserted'
             union
             select user_id, previous_id from _b where type = 'alias' and user_id is not null and previous_id is not null
-        ), edges as (
-            select distinct ia.user_key as a, ib.user_key as b
-            from links l
-            join {s}.identities ia on ia.identity = l.x
-            join {s}.identities ib on ib.identity = l.y
-            where ia.user_key <> ib.user_key
-        ), undirected as (
-            select a, b from edges union select b, a from edges
-        ), reach (node, root) as (
-            select a, a from undirected
-            union
-            select u.b, r.root from reach r join undirected u on u.a = r.node
         )
-        select node as old_key, min(root) as new_key from reach group by node having min(root) <> node
+        select distinct ia.user_key, ib.user_key
+        from links l
+        join {s}.identities ia on ia.identity = l.x
+        join {s}.identities ib on ib.identity = l.y
+        where ia.user_key <> ib.user_key
+        """;
+
+    /// <summary>_m(old_key, new_key): each merged-away person and the smallest key of its component.</summary>
+    public const string StoreMerges = """
+        create temp table _m on commit drop as select * from unnest($1::bigint[], $2::bigint[]) as m(old_key, new_key)
         """;
 
     /// <summary>Runs only when _m has rows: moves identities and facts to the surviving key.</summary>
@@ -111,7 +107,7 @@ internal static class IdentitySql
         where i.identity in (select user_id from _b where user_id is not null
                              union select anon_id from _b where anon_id is not null
                              union select previous_id from _b where previous_id is not null and type = 'alias');
-        analyze pg_temp._k;
+        analyze pg_temp._k (user_key);
         """;
 
     /// <summary>
@@ -121,23 +117,29 @@ internal static class IdentitySql
     public const string Users = """
         insert into {s}.dim_users as d (user_key, user_id, anonymous_ids, first_seen_at, first_source, first_medium,
             first_campaign, first_referrer, first_landing_page, first_device, first_country, traits, updated_at)
-        select k.user_key,
-               (select i.identity from {s}.identities i where i.user_key = k.user_key and i.is_user
-                order by i.last_seen_at desc nulls last, i.identity desc limit 1),
-               coalesce((select array_agg(i.identity order by i.identity) from {s}.identities i
-                         where i.user_key = k.user_key and not i.is_user), '{}'),
-               ft.first_at, ft.first_source, ft.first_medium, ft.first_campaign, ft.first_referrer,
-               ft.first_landing_page, ft.first_device, ft.first_country,
-               coalesce((select jsonb_object_agg(t.key, t.value) from (
-                    select distinct on (e.key) e.key, e.value
-                    from {s}.identities i cross join lateral jsonb_each(i.traits) e
-                    where i.user_key = k.user_key
-                    order by e.key, i.traits_at desc nulls last, i.identity) t), '{}'),
-               now()
-        from _k k
-        left join lateral (
-            select * from {s}.identities i where i.user_key = k.user_key and i.first_at is not null
-            order by i.first_at, i.first_seq limit 1) ft on true
+        with ids as (
+            select i.* from {s}.identities i join _k k on k.user_key = i.user_key
+        ), anon as (
+            select user_key, coalesce(array_agg(identity order by identity) filter (where not is_user), '{}') as anonymous_ids
+            from ids group by user_key
+        ), canonical as (
+            select distinct on (user_key) user_key, identity as user_id
+            from ids where is_user order by user_key, last_seen_at desc nulls last, identity desc
+        ), first_touch as (
+            select distinct on (user_key) * from ids where first_at is not null order by user_key, first_at, first_seq
+        ), traits as (
+            select user_key, jsonb_object_agg(key, value) as traits
+            from (select distinct on (ids.user_key, e.key) ids.user_key, e.key, e.value
+                  from ids cross join lateral jsonb_each(ids.traits) e
+                  order by ids.user_key, e.key, ids.traits_at desc nulls last, ids.identity) t
+            group by user_key
+        )
+        select a.user_key, c.user_id, a.anonymous_ids, f.first_at, f.first_source, f.first_medium, f.first_campaign,
+               f.first_referrer, f.first_landing_page, f.first_device, f.first_country, coalesce(t.traits, '{}'), now()
+        from anon a
+        left join canonical c on c.user_key = a.user_key
+        left join first_touch f on f.user_key = a.user_key
+        left join traits t on t.user_key = a.user_key
         on conflict (user_key) do update set
             user_id = excluded.user_id, anonymous_ids = excluded.anonymous_ids, first_seen_at = excluded.first_seen_at,
             first_source = excluded.first_source, first_medium = excluded.first_medium, first_campaign = excluded.first_campaign,

@@ -27,7 +27,7 @@ internal static class StageSql
                     when e.type in ('page', 'screen') then coalesce(e.data ->> 'name', e.data -> 'properties' ->> 'name') end as subcategory,
                case when jsonb_typeof(e.data -> 'properties') = 'object' then e.data -> 'properties' else '{}' end as props,
                case when jsonb_typeof(e.data -> 'traits') = 'object' then e.data -> 'traits' else '{}' end as traits,
-               e.data,
+               case when e.type = 'product_upserted' then e.data end as data, -- only the catalogue reads the whole message
                nullif(lower(trim(e.data -> 'context' -> 'campaign' ->> 'source')), '') as utm_source,
                nullif(lower(trim(e.data -> 'context' -> 'campaign' ->> 'medium')), '') as utm_medium,
                nullif(lower(trim(e.data -> 'context' -> 'campaign' ->> 'name')), '') as utm_campaign,
@@ -62,6 +62,20 @@ internal static class StageSql
                 else 'custom' end
             end as category) c
         where e.seq_id > $1 and e.seq_id <= $2
+        """;
+
+    /// <summary>What the later statements filter and join on; the jsonb columns are skipped (costly to sample).</summary>
+    public const string Analyze = "analyze pg_temp._b (seq, type, category, primary_id, user_id, anon_id, previous_id)";
+
+    /// <summary>Which kinds of work the batch holds, so the daemon's small batches skip the statements they do not need.</summary>
+    public const string Kinds = """
+        select count(*),
+               count(*) filter (where type = 'product_upserted'),
+               count(*) filter (where type = 'identify'),
+               count(*) filter (where category = 'purchase'),
+               count(*) filter (where category in ('product_view', 'add_to_cart', 'remove_from_cart', 'purchase')),
+               count(*) filter (where (user_id is not null and anon_id is not null) or type = 'alias')
+        from _b
         """;
 
     /// <summary>

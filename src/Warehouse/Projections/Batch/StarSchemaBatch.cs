@@ -1,12 +1,15 @@
+using System.Globalization;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Warehouse.Projections.Batch;
 
 /// <summary>
 /// Folds the events with floor &lt; seq_id ≤ ceiling into the star schema in <c>schema</c>: a fixed number of
-/// set-based statements whatever the batch size (never a statement per event). Running (a, b] then (b, c] gives
-/// the same tables as (a, c], which is what lets the projector split a failing batch and a rebuild use big ones.
-/// The caller owns the transaction and the checkpoint.
+/// set-based statements whatever the batch size (never a statement per event), fewer when the batch holds no
+/// catalogue events, links or orders. Running (a, b] then (b, c] gives the same tables as (a, c], which is what
+/// lets the projector split a failing batch and a rebuild use big ones. The caller owns the transaction and the
+/// checkpoint.
 /// </summary>
 internal static class StarSchemaBatch
 {
@@ -16,65 +19,115 @@ internal static class StarSchemaBatch
     public static async Task<BatchResult> RunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema,
         long floor, long ceiling, CancellationToken ct)
     {
-        await ExecAsync(conn, tx, StageSql.DropTemps, ct);
-        await ExecAsync(conn, tx, StageSql.Stage, ct, floor, ceiling);
         var changed = new HashSet<long>();
-        var events = await CountAsync(conn, tx, "select count(*) from _b", ct);
-        if (events == 0) return new BatchResult(0, changed);
-        await ExecAsync(conn, tx, "analyze pg_temp._b", ct);
-        await ExecAsync(conn, tx, StageSql.Lines, ct);
-        await ExecAsync(conn, tx, "analyze pg_temp._l", ct);
+        // Statements without a result go out together, one round trip per group: a daemon batch is mostly
+        // latency, and freshness is what it buys. The range bounds are longs from code, formatted invariantly.
+        var stage = StageSql.Stage.Replace("$1", floor.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                                  .Replace("$2", ceiling.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var kinds = await ReadKindsAsync(conn, tx, Join(StageSql.DropTemps, stage, StageSql.Kinds), ct);
+        if (kinds.Events == 0) return new BatchResult(0, changed);
+        // Statistics pay off only on big batches (a rebuild's); small ones plan well on the defaults.
+        var analyze = kinds.Events >= 2_000;
 
-        await ExecAsync(conn, tx, In(schema, IdentitySql.Register), ct);
-        await ExecAsync(conn, tx, In(schema, IdentitySql.Merges), ct);
-        if (await CountAsync(conn, tx, "select count(*) from _m", ct) > 0)
-        {
-            await ExecAsync(conn, tx, In(schema, IdentitySql.ApplyMerges), ct);
-            await ReadKeysAsync(conn, tx, "select old_key from _m", changed, ct);
-        }
-        await ExecAsync(conn, tx, In(schema, IdentitySql.FirstTouch), ct);
-        await ExecAsync(conn, tx, In(schema, IdentitySql.Traits), ct);
+        await ExecAsync(conn, tx, Join(
+            analyze ? StageSql.Analyze : null,
+            kinds.ProductLines > 0 ? StageSql.Lines : "create temp table _l (seq bigint, n bigint, p jsonb, product_id text) on commit drop",
+            analyze && kinds.ProductLines > 0 ? "analyze pg_temp._l (seq, product_id)" : null,
+            In(schema, IdentitySql.Register)), ct);
+        if (kinds.Links > 0) await MergeAsync(conn, tx, schema, changed, ct);
 
-        await ExecAsync(conn, tx, In(schema, FactSql.TrackerProducts), ct);
-        await ExecAsync(conn, tx, In(schema, FactSql.CatalogueProducts), ct);
-        await ExecAsync(conn, tx, In(schema, FactSql.Interactions), ct);
-        await ExecAsync(conn, tx, In(schema, FactSql.OrderWinners), ct);
-        if (await CountAsync(conn, tx, "select count(*) from _w where replaces", ct) > 0)
+        await ExecAsync(conn, tx, Join(
+            In(schema, IdentitySql.FirstTouch),
+            kinds.Identifies > 0 ? In(schema, IdentitySql.Traits) : null,
+            kinds.ProductLines > 0 ? In(schema, FactSql.TrackerProducts) : null,
+            kinds.Catalogue > 0 ? In(schema, FactSql.CatalogueProducts) : null,
+            In(schema, FactSql.Interactions),
+            kinds.Purchases > 0 ? In(schema, FactSql.OrderWinners) : null), ct);
+        if (kinds.Purchases > 0 && await ScalarAsync(conn, tx, "select count(*) from _w where replaces", ct) > 0)
         {
             await ExecAsync(conn, tx, "analyze pg_temp._w", ct);
-            await ReadKeysAsync(conn, tx, In(schema, FactSql.ReplaceOrders), changed, ct);
+            await ReadPairsAsync(conn, tx, In(schema, FactSql.ReplaceOrders), (k, _) => changed.Add(k), ct);
         }
-        await ExecAsync(conn, tx, In(schema, FactSql.RecordOrders), ct);
-        await ExecAsync(conn, tx, In(schema, FactSql.OrderLines), ct);
 
-        await ExecAsync(conn, tx, In(schema, IdentitySql.TouchedPersons), ct);
-        await ExecAsync(conn, tx, In(schema, IdentitySql.Users), ct);
-        await ReadKeysAsync(conn, tx, "select user_key from _k", changed, ct);
-        return new BatchResult(events, changed);
+        await ExecAsync(conn, tx, Join(
+            kinds.Purchases > 0 ? In(schema, FactSql.RecordOrders) : null,
+            kinds.Purchases > 0 ? In(schema, FactSql.OrderLines) : null,
+            In(schema, IdentitySql.TouchedPersons).Replace("analyze pg_temp._k (user_key);", analyze ? "analyze pg_temp._k (user_key);" : "", StringComparison.Ordinal),
+            In(schema, IdentitySql.Users)), ct);
+        await ReadPairsAsync(conn, tx, "select user_key, 0::bigint from _k", (k, _) => changed.Add(k), ct);
+        return new BatchResult(kinds.Events, changed);
+    }
+
+    /// <summary>
+    /// Union-find over the batch's links between person keys; every component keeps its smallest key, so the
+    /// outcome does not depend on the order of links (or of batches).
+    /// </summary>
+    private static async Task MergeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, HashSet<long> changed, CancellationToken ct)
+    {
+        var parent = new Dictionary<long, long>();
+        long Find(long x)
+        {
+            while (parent[x] != x)
+            {
+                parent[x] = parent[parent[x]]; // path halving; a root is always its component's smallest key
+                x = parent[x];
+            }
+            return x;
+        }
+        await ReadPairsAsync(conn, tx, In(schema, IdentitySql.Links), (a, b) =>
+        {
+            parent.TryAdd(a, a);
+            parent.TryAdd(b, b);
+            var (ra, rb) = (Find(a), Find(b));
+            if (ra != rb) parent[Math.Max(ra, rb)] = Math.Min(ra, rb);
+        }, ct);
+        var merges = parent.Keys.Select(k => (Old: k, New: Find(k))).Where(m => m.Old != m.New).ToList();
+        if (merges.Count == 0) return;
+        await using (var store = new NpgsqlCommand(IdentitySql.StoreMerges, conn, tx))
+        {
+            store.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = merges.Select(m => m.Old).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+            store.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = merges.Select(m => m.New).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+            await store.ExecuteNonQueryAsync(ct);
+        }
+        await ExecAsync(conn, tx, In(schema, IdentitySql.ApplyMerges), ct);
+        foreach (var m in merges) changed.Add(m.Old);
     }
 
     /// <summary>Schema names come from code (warehouse or the rebuild's own), never from input.</summary>
     private static string In(string schema, string sql) => sql.Replace("{s}", schema, StringComparison.Ordinal);
 
-    private static async Task<int> ExecAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct,
-        params object[] args)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
-        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-        return await cmd.ExecuteNonQueryAsync(ct);
-    }
+    private sealed record Kinds(int Events, long Catalogue, long Identifies, long Purchases, long ProductLines, long Links);
 
-    private static async Task<int> CountAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        return (int)(long)(await cmd.ExecuteScalarAsync(ct))!;
-    }
+    private static string Join(params string?[] statements) =>
+        string.Join(";\n", statements.Where(x => x is not null).Select(x => x!.Trim().TrimEnd(';')));
 
-    private static async Task ReadKeysAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, HashSet<long> into, CancellationToken ct)
+    private static async Task<Kinds> ReadKindsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) into.Add(reader.GetInt64(0));
+        await reader.ReadAsync(ct);
+        return new Kinds((int)reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct, params object[] args)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task ReadPairsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, Action<long, long> each, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var twoColumns = reader.FieldCount > 1;
+        while (await reader.ReadAsync(ct)) each(reader.GetInt64(0), twoColumns ? reader.GetInt64(1) : 0);
     }
 }
 

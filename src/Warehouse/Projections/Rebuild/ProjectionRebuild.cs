@@ -46,11 +46,19 @@ public sealed partial class ProjectionRebuild(
             // Bulk phase: big transactions up to the mark as it stands now, then the indexes only reports need.
             var replay = Stopwatch.StartNew();
             long position = 0, events = 0, deadLetters = 0;
-            var target = (await eventStore.GetHighWaterMarkAsync(ct)).Safe;
+            // Everything allocated when the rebuild starts; the safe mark may need a moment to get there (a
+            // transaction anywhere in the cluster holds it back), and the replay never passes the safe mark.
+            var target = (await eventStore.GetHighWaterMarkAsync(ct)).Newest;
             LogStart(_logger, target);
             while (position < target)
             {
-                var ceiling = Math.Min(target, position + options.RebuildChunkSize);
+                var safe = (await eventStore.GetHighWaterMarkAsync(ct)).Safe;
+                if (safe <= position)
+                {
+                    await Task.Delay(20, ct);
+                    continue;
+                }
+                var ceiling = Math.Min(Math.Min(target, safe), position + options.RebuildChunkSize);
                 var outcome = await BatchProjector.ProjectIntoAsync(conn, Schema, position, ceiling, null, projectorLogger, ct);
                 position = ceiling;
                 events += outcome.Events;

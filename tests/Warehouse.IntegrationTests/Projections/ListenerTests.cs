@@ -1,0 +1,59 @@
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Warehouse.EventStore;
+using Warehouse.IntegrationTests.Infrastructure;
+using Warehouse.Projections;
+using Warehouse.Projections.Rebuild;
+using static Warehouse.IntegrationTests.Projections.TrackerEvents;
+
+namespace Warehouse.IntegrationTests.Projections;
+
+public sealed class ListenerTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    private sealed class Recorder : IStarSchemaListener
+    {
+        public List<long> Keys { get; } = [];
+        public List<(string Schema, long FactsInCopy, bool InTransaction)> Rebuilt { get; } = [];
+
+        public List<long> UncommittedCheckpoints { get; } = [];
+
+        public async Task OnUsersChangedAsync(NpgsqlConnection connection, IReadOnlyCollection<long> userKeys, CancellationToken ct)
+        {
+            // Same transaction as the batch: its checkpoint is already advanced here, before it commits.
+            UncommittedCheckpoints.Add(await connection.ExecuteScalarAsync<long>("select last_seq from warehouse.projection_checkpoints"));
+            Keys.AddRange(userKeys);
+        }
+
+        public async Task OnRebuiltAsync(NpgsqlConnection connection, string schema, CancellationToken ct) =>
+            Rebuilt.Add((schema, await connection.ExecuteScalarAsync<long>($"select count(*) from {schema}.fct_interactions"),
+                await connection.ExecuteScalarAsync<bool>("select xact_start < statement_timestamp() from pg_stat_activity where pid = pg_backend_pid()")));
+    }
+
+    [Fact]
+    public async Task listeners_hear_every_changed_person_including_keys_merged_away_and_rebuild_once_into_the_copy()
+    {
+        var recorder = new Recorder();
+        var s = Guid.NewGuid().ToString("N")[..8];
+        string user = "user-" + s, anon = "anon-" + s;
+        await Projecting.AppendAsync(db.DataSource, Page(null, anon, T0), Page(user, null, T0.AddHours(1)));
+        await Projecting.CatchUpAsync(db.DataSource, projector: Projecting.Projector(db.DataSource, recorder));
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        var anonKey = await conn.ExecuteScalarAsync<long>("select user_key from warehouse.identities where identity = @anon", new { anon });
+        var userKey = await conn.ExecuteScalarAsync<long>("select user_key from warehouse.identities where identity = @user", new { user });
+        Assert.Contains(anonKey, recorder.Keys);
+        Assert.Contains(userKey, recorder.Keys);
+        var newest = (await new PostgresEventStore(db.DataSource).GetHighWaterMarkAsync()).Newest;
+        Assert.Equal(newest, recorder.UncommittedCheckpoints[^1]);
+
+        recorder.Keys.Clear();
+        await Projecting.AppendAsync(db.DataSource, Identify(user, anon, T0.AddHours(2)));
+        await Projecting.CatchUpAsync(db.DataSource, projector: Projecting.Projector(db.DataSource, recorder));
+        Assert.Equal(new[] { anonKey, userKey }.Order(), recorder.Keys.Distinct().Order());
+
+        var facts = await conn.ExecuteScalarAsync<long>("select count(*) from warehouse.fct_interactions");
+        await new ProjectionRebuild(db.DataSource, new PostgresEventStore(db.DataSource), [recorder], new ProjectionOptions(),
+            "warehouse_reader", NullLoggerFactory.Instance).RunAsync(null, default);
+        Assert.Equal([(ProjectionRebuild.Schema, facts, true)], recorder.Rebuilt);
+    }
+}
