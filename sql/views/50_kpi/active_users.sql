@@ -15,8 +15,7 @@ begin
         -- A cell (day x, previous day p, n users) counts in the W-day window ending on d exactly when
         -- max(x, p + W) <= d <= x + W - 1: an interval, so each window is a running sum of +n/-n deltas.
         with a as (
-            select s.day, s.prev_day, s.users from kpi.src_user_days(p_tz, p_as_of, p_from_facts, r.lo - 29, r.hi) s
-            where s.kind = 'active'
+            select s.day, s.prev_day, s.users from kpi.src_user_days(p_tz, p_as_of, p_from_facts, r.lo - 29, r.hi, array['active']) s
         ),
         deltas as (
             select w.w, greatest(a.day, a.prev_day + w.w) as day, a.users as delta

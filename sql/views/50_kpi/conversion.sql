@@ -20,7 +20,7 @@ begin
                    sum(s.users) filter (where s.kind = 'viewer') as viewers,
                    sum(s.users) filter (where s.kind = 'adder') as adders,
                    sum(s.users) filter (where s.kind = 'purchaser') as purchasers
-            from kpi.src_user_days(p_tz, p_as_of, p_from_facts, r.lo, r.hi) s
+            from kpi.src_user_days(p_tz, p_as_of, p_from_facts, r.lo, r.hi, array['active', 'viewer', 'adder', 'purchaser'], null, true) s
             group by s.day
         ),
         o as (

@@ -16,7 +16,7 @@ begin
             select sum(x.users) filter (where x.kind = 'viewer') as s1,
                    sum(x.users) filter (where x.kind = 'funnel2') as s2,
                    sum(x.users) filter (where x.kind = 'funnel3') as s3
-            from kpi.src_user_days(p_tz, p_as_of, p_from_facts, r.lo, r.hi) x
+            from kpi.src_user_days(p_tz, p_as_of, p_from_facts, r.lo, r.hi, array['viewer', 'funnel2', 'funnel3'], r.lo) x
             where x.kind in ('viewer', 'funnel2', 'funnel3') and x.prev_day < r.lo
         ),
         steps as (

@@ -52,20 +52,34 @@ public static class KpiCommand
         return command;
     }
 
+    /// <summary>
+    /// A terminal table. Rate numerators and denominators repeat other columns, so the table leaves them out
+    /// (csv and json keep every column); columns never wrap, and piped output is not squeezed to 80 columns.
+    /// </summary>
     private static void Render(KpiResult result)
     {
+        if (Console.IsOutputRedirected)
+        {
+            AnsiConsole.Profile.Width = 400;
+            AnsiConsole.Profile.Capabilities.Ansi = false;
+        }
+        var shown = Enumerable.Range(0, result.Columns.Count)
+            .Where(i => !result.Columns[i].EndsWith("_numerator", StringComparison.Ordinal)
+                        && !result.Columns[i].EndsWith("_denominator", StringComparison.Ordinal))
+            .ToList();
         var asOf = result.AsOf is { } a ? $", as of {a:O}" : "";
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"{result.Kpi}: {result.From:yyyy-MM-dd} to {result.To:yyyy-MM-dd} ({result.TimeZone}{asOf})");
-        foreach (var column in result.Columns)
+        foreach (var i in shown)
         {
-            var numeric = result.Rows.Any(r => r[result.Columns.ToList().IndexOf(column)] is long or int or decimal or double);
-            table.AddColumn(new TableColumn(Markup.Escape(column)) { Alignment = numeric ? Justify.Right : Justify.Left });
+            var numeric = result.Rows.Any(r => r[i] is long or int or decimal or double);
+            table.AddColumn(new TableColumn(Markup.Escape(result.Columns[i])) { Alignment = numeric ? Justify.Right : Justify.Left }.NoWrap());
         }
         foreach (var row in result.Rows)
-            table.AddRow(row.Select(v => Markup.Escape(v is null ? "-" : KpiCsv.FormatValue(v))).ToArray());
+            table.AddRow(shown.Select(i => Markup.Escape(row[i] is null ? "-" : KpiCsv.FormatValue(row[i]))).ToArray());
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[grey]{result.Rows.Count} rows[/]");
+        var hidden = result.Columns.Count - shown.Count;
+        AnsiConsole.MarkupLine($"[grey]{result.Rows.Count} rows{(hidden > 0 ? $"; {hidden} numerator/denominator columns in --format csv|json" : "")}[/]");
     }
 
     private static DateOnly? ParseDate(string? text, string option)

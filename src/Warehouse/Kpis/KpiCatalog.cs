@@ -12,6 +12,7 @@ public static class KpiCatalog
         new("conversion", "conversion", "Visitors, viewers, adders, purchasers, orders, revenue and rates per day"),
         new("funnel", "funnel", "Product Viewed -> Product Added -> Order Completed within 168 hours"),
         new("retention", "retention", "Weekly first-seen cohorts: active in week k, and in week k or later"),
+        new("retention-curve", "retention_curve", "Weighted mean retention per week offset over complete cohort cells"),
         new("active-users", "active_users", "DAU, WAU (7 days), MAU (30 days) and stickiness per day"),
         new("order-value", "order_value", "Orders, revenue, AOV and p50/p90/p99 of order revenue (percentile_cont)"),
     ];

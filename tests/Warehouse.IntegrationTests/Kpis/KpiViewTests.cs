@@ -120,6 +120,8 @@ public sealed class KpiViewTests : KpiDatabase
             "2026-03-02|3|0|3|3|1.000000|true",
             "2026-03-02|3|1|1|1|0.333333|true",
         ], await RowsAsync("retention", "2026-03-02", "2026-03-10", cols, tz: "Europe/Berlin"));
+        Assert.Equal(["0|2|3|3|1.000000", "1|2|3|2|0.666667", "2|1|1|0|0.000000"],
+            await RowsAsync("retention-curve", "2026-03-01", "2026-03-10", ["week_offset", "cohorts", "cohort_users", "active_users", "retention_rate"]));
     }
 
     [Fact]
