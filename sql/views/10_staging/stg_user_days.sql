@@ -31,8 +31,8 @@ language sql stable as $$
            bool_or(category = 'add_to_cart'),
            bool_or(category = 'purchase'),
            coalesce(max(case when category = 'product_view' then
-                   1 + (next_add_at <= occurred_at + interval '168 hours')::int
-                     + (next_add_purchase_at <= occurred_at + interval '168 hours')::int end), 0)::smallint
+                   1 + coalesce((next_add_at <= occurred_at + interval '168 hours')::int, 0)
+                     + coalesce((next_add_purchase_at <= occurred_at + interval '168 hours')::int, 0) end), 0)::smallint
     from next_add
     group by user_key, day
 $$;

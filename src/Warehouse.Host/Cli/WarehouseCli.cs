@@ -24,6 +24,8 @@ public static class WarehouseCli
         root.Subcommands.Add(QuarantineCommand.Build());
         root.Subcommands.Add(KpiCommand.Build());
         root.Subcommands.Add(TokensCommand.Build());
+        root.Subcommands.Add(Simulate.SimulateCommand.Build());
+        root.Subcommands.Add(Demo.DemoCommand.Build());
         return root;
     }
 
