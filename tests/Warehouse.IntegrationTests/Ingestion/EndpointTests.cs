@@ -46,7 +46,8 @@ public sealed class EndpointTests(IngestionServerFixture f) : IClassFixture<Inge
         using var response = await f.PostAsync(path, key, json);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var stored = await f.EventsAsync(name, a, b);
+        // Writer lanes commit streams in parallel: sequence order across streams is not input order.
+        var stored = (await f.EventsAsync(name, a, b)).OrderBy(s => s.StreamId, StringComparer.Ordinal).ToList();
         Assert.Equal(["track", "identify"], stored.Select(s => s.Type));
         Assert.Equal(["anon:v1", "user:42"], stored.Select(s => s.StreamId));
     }
