@@ -56,6 +56,35 @@ public sealed class HighWaterTests(DatabaseFixture db) : IClassFixture<DatabaseF
     }
 
     [Fact]
+    public async Task a_write_transaction_open_in_another_database_does_not_hold_the_mark_back()
+    {
+        // Another tenant of the same server (or another test class) with a long transaction that holds an xid.
+        var other = TestPostgres.NewDatabaseName();
+        var otherConnection = await TestPostgres.CreateEmptyDatabaseAsync(other);
+        try
+        {
+            await using (var conn = new NpgsqlConnection(otherConnection))
+            {
+                await conn.OpenAsync();
+                await using var tx = await conn.BeginTransactionAsync();
+                await using (var cmd = new NpgsqlCommand("create table held(x int); insert into held values (1)", conn, tx))
+                    await cmd.ExecuteNonQueryAsync();
+
+                await using var store = new PostgresEventStore(db.DataSource);
+                var result = await store.AppendAsync(Events(3, _ => NewStream()));
+                var last = result.Events.Max(e => e.Sequence);
+                var mark = await store.WaitForEventsAsync(last - 1, TimeSpan.FromSeconds(20));
+                Assert.True(mark.Safe >= last, $"mark {mark.Safe} held below {last} by a transaction of another database");
+                await tx.RollbackAsync();
+            }
+        }
+        finally
+        {
+            await TestPostgres.DropDatabaseAsync(other);
+        }
+    }
+
+    [Fact]
     public async Task a_new_store_starts_from_the_stored_mark()
     {
         long safe;

@@ -12,9 +12,11 @@ namespace Warehouse.EventStore;
 /// (events.mt_high_water_skips) and the mark is stored (mt_event_progression 'HighWaterMark').
 /// Not the snapshot's xmin/xmax: PostgreSQL sets xmax to the latest COMPLETED xid + 1, so a running transaction
 /// whose xid is newer than every completed one appears in neither xmin nor the in-progress list (measured).
-/// Caveat of the method: any transaction of the cluster that holds an xid when L is read holds the mark back until
-/// it ends, so do not keep write transactions open for long, and never poll the mark from inside one (it would
-/// wait for itself).
+/// Only transactions of backends connected to this database count: a backend is bound to one database for its
+/// whole life and cannot draw from this database's sequence otherwise, so another database's long transaction
+/// (another tenant of a shared server, another test class) does not hold our mark back. Caveat of the method:
+/// any transaction of this database that holds an xid when L is read holds the mark back until it ends, so do not
+/// keep write transactions open for long, and never poll the mark from inside one (it would wait for itself).
 /// </summary>
 internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
 {
@@ -37,8 +39,11 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
             {
                 batch.BatchCommands.Add(new("select case when is_called then last_value else last_value - 1 end from events.mt_events_sequence"));
                 batch.BatchCommands.Add(new("""
-                    select coalesce(array_agg(transactionid::text::bigint), '{}') from pg_locks
-                    where locktype = 'transactionid' and mode = 'ExclusiveLock' and granted
+                    select coalesce(array_agg(l.transactionid::text::bigint), '{}') from pg_locks l
+                    where l.locktype = 'transactionid' and l.mode = 'ExclusiveLock' and l.granted
+                      and (l.pid is null -- a prepared transaction: no backend, so keep it (safe side)
+                           or l.pid in (select a.pid from pg_stat_activity a where a.datid =
+                                            (select d.oid from pg_database d where d.datname = current_database())))
                     """));
                 await using var reader = await batch.ExecuteReaderAsync(ct);
                 await reader.ReadAsync(ct);
