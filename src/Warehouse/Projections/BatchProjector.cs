@@ -62,8 +62,11 @@ public sealed partial class BatchProjector(NpgsqlDataSource dataSource, IEnumera
         var tx = outer ?? await conn.BeginTransactionAsync(ct);
         try
         {
-            if (schema == StarSchemaBatch.LiveSchema)
-                await ExecAsync(conn, tx, $"select pg_advisory_xact_lock_shared({SwapLockKey})", ct);
+            // No JIT: a batch's statements are estimated costly (jsonb_each guesses 100 rows per document), so
+            // PostgreSQL would spend up to a second compiling them, more than they take to run (freshness).
+            await ExecAsync(conn, tx, schema == StarSchemaBatch.LiveSchema
+                ? $"set local jit = off; select pg_advisory_xact_lock_shared({SwapLockKey})"
+                : "set local jit = off", ct);
             await using (var cas = new NpgsqlCommand(
                 $"update {schema}.projection_checkpoints set last_seq = $1, updated_at = now() where name = $2 and last_seq = $3", conn, tx))
             {

@@ -11,7 +11,7 @@ public sealed class ProjectionOptions
     public double MaxHealthyLagSeconds { get; set; } = 300;
 
     /// <summary>Events per rebuild transaction: big, because a rebuild's cost is per statement, not per event.</summary>
-    public int RebuildChunkSize { get; set; } = 50_000;
+    public int RebuildChunkSize { get; set; } = 200_000;
 }
 
 public sealed class DaemonOptions

@@ -39,6 +39,9 @@ public sealed class RebuildTests(DatabaseFixture db) : IClassFixture<DatabaseFix
         // The swapped-in tables look like the migrated ones: same index names, views rebound, no leftovers.
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from pg_indexes where schemaname = 'warehouse' and indexname = 'fct_interactions_occurred_at'"));
         Assert.Equal(0, await conn.ExecuteScalarAsync<int>("select count(*) from pg_namespace where nspname like 'warehouse_%'"));
+        // The copy is filled unlogged for speed; nothing unlogged (table, index, identity sequence) may be swapped in.
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
+            "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'warehouse' and c.relpersistence <> 'p'"));
     }
 
     [Fact]

@@ -40,6 +40,7 @@ public sealed partial class ProjectionRebuild(
         }
         try
         {
+            await TuneSessionAsync(conn, ct);
             var deferred = await SchemaCopy.CreateAsync(conn, StarSchemaBatchSchemas.Live, Schema, ct);
             var projectorLogger = loggerFactory.CreateLogger<BatchProjector>();
 
@@ -66,6 +67,8 @@ public sealed partial class ProjectionRebuild(
                 progress?.Report(new RebuildProgress(position, target, events, events / Math.Max(replay.Elapsed.TotalSeconds, 1e-3)));
             }
             var replaySeconds = replay.Elapsed.TotalSeconds;
+            // Durable first, then the reporting indexes: set logged rewrites a table with its indexes.
+            await SchemaCopy.SetLoggedAsync(conn, Schema, ct);
             await SchemaCopy.CreateIndexesAsync(conn, deferred, ct);
 
             // Catch up with what arrived meanwhile, outside the swap lock, so the swap itself stays short.
@@ -78,6 +81,9 @@ public sealed partial class ProjectionRebuild(
 
             await using (var tx = await conn.BeginTransactionAsync(ct))
             {
+                // The swap is the one commit that must be durable (it also flushes everything before it).
+                await using (var durable = new NpgsqlCommand("set local synchronous_commit = on", conn, tx))
+                    await durable.ExecuteNonQueryAsync(ct);
                 // Waits for the daemon's batch in flight, and holds the next one until the swap commits.
                 await using (var swapLock = new NpgsqlCommand($"select pg_advisory_xact_lock({BatchProjector.SwapLockKey})", conn, tx))
                     await swapLock.ExecuteNonQueryAsync(ct);
@@ -102,6 +108,24 @@ public sealed partial class ProjectionRebuild(
             await using var unlock = new NpgsqlCommand($"select pg_advisory_unlock({RebuildLockKey})", conn);
             await unlock.ExecuteNonQueryAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Settings for this connection only (the pool resets them when it is returned): chunk commits need not wait
+    /// for the disk, since nothing reads the copy before the swap and a crash means rebuilding anyway; a chunk's
+    /// sorts, hashes and temp tables fit in memory; the deferred indexes build in one pass.
+    /// temp_buffers can only change before the session's first temp table, hence the guard.
+    /// </summary>
+    private static async Task TuneSessionAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            set synchronous_commit = off;
+            set jit = off;
+            set work_mem = '256MB';
+            set maintenance_work_mem = '1GB';
+            do $$ begin perform set_config('temp_buffers', '512MB', false); exception when others then null; end $$;
+            """, conn);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<(long Position, long Events, long DeadLetters)> CatchUpAsync(NpgsqlConnection conn, long position,

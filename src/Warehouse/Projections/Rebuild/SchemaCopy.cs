@@ -15,7 +15,7 @@ internal static class SchemaCopy
     {
         await ExecAsync(conn, $"drop schema if exists {to} cascade; create schema {to};", ct);
         var ddl = await ReadAsync(conn, """
-            select format('create table %I.%I (like %I.%I including defaults including generated including identity including storage including comments including constraints)',
+            select format('create unlogged table %I.%I (like %I.%I including defaults including generated including identity including storage including comments including constraints)',
                           $2::text, c.relname, n.nspname, c.relname)
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = $1 and c.relkind = 'r' order by c.relname
@@ -57,6 +57,21 @@ internal static class SchemaCopy
             insert into {to}.projection_checkpoints (name, last_seq) values ('{BatchProjector.CheckpointName}', 0);
             """, ct);
         return deferred;
+    }
+
+    /// <summary>
+    /// The copies are filled UNLOGGED (no WAL for the bulk load and its index maintenance; a crash only loses the
+    /// copy, which the next rebuild drops anyway) and made durable here, before the catch-up and the swap: one
+    /// sequential rewrite instead of WAL per row, and the swap never moves an unlogged table in.
+    /// </summary>
+    public static async Task SetLoggedAsync(NpgsqlConnection conn, string schema, CancellationToken ct)
+    {
+        var statements = await ReadAsync(conn, """
+            select format('alter table %I.%I set logged', n.nspname, c.relname)
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = $1 and c.relkind = 'r' and c.relpersistence = 'u' and $2 <> '' order by c.relname
+            """, schema, schema, ct);
+        foreach (var statement in statements) await ExecAsync(conn, statement, ct);
     }
 
     public static async Task CreateIndexesAsync(NpgsqlConnection conn, IReadOnlyList<string> statements, CancellationToken ct)
