@@ -115,7 +115,7 @@ public static class MessageNormalizer
         if (original is not null) obj["originalTimestamp"] = original;
         if (sent is not null) obj["sentAt"] = sent;
         obj["timestamp"] = new JsonText(EventTime.Format(timestamp));
-        obj["receivedAt"] = new JsonText(EventTime.Format(ctx.ReceivedAt));
+        obj["receivedAt"] = ctx.ReceivedAtJson;
 
         var type = ((JsonText)obj["type"]!).Value;
         var streamId = obj["userId"] is JsonText user ? "user:" + user.Value : "anon:" + ((JsonText)obj["anonymousId"]!).Value;

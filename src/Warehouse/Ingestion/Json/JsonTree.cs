@@ -20,11 +20,28 @@ public abstract class JsonTree
         MaxDepth = SafeJsonParser.MaxReaderDepth + 8,
     };
 
+    // Once per event on the ingestion hot path: reuse one buffer and writer per thread instead of allocating
+    // (and growing) new ones for every message.
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
     public string ToJson()
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) WriteTo(writer);
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        try
+        {
+            WriteTo(writer);
+            writer.Flush();
+            return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+        finally
+        {
+            // A rare huge message must not pin its buffer to the thread for good.
+            if (buffer.Capacity > 64 * 1024) { t_buffer = null; t_writer = null; }
+        }
     }
 
     /// <summary>The text of a string, or the exact text of a number; null for anything else.</summary>
@@ -40,8 +57,9 @@ public abstract class JsonTree
 
 public sealed class JsonObject : JsonTree
 {
-    // Insertion-ordered; tracker messages have few keys, so a linear scan beats a dictionary.
-    private readonly List<KeyValuePair<string, JsonTree>> _properties = [];
+    // Insertion-ordered; tracker messages have few keys, so a linear scan beats a dictionary. Sized for a typical
+    // Segment message, so parsing does not regrow the list.
+    private readonly List<KeyValuePair<string, JsonTree>> _properties = new(8);
 
     public IReadOnlyList<KeyValuePair<string, JsonTree>> Properties => _properties;
 

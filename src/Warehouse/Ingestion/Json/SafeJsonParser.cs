@@ -52,7 +52,7 @@ public static class SafeJsonParser
                 var obj = new JsonObject();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var key = ReadString(ref reader);
+                    var key = ReadPropertyName(ref reader);
                     reader.Read();
                     obj[key] = ReadValue(ref reader, baseDepth, ref problem); // a repeated key: the last one wins
                 }
@@ -81,6 +81,38 @@ public static class SafeJsonParser
         problem ??= $"the message is nested deeper than {MaxMessageDepth} levels";
         reader.Skip();
         return JsonLiteral.Null;
+    }
+
+    /// <summary>
+    /// Property names of the Segment spec, shared instead of allocated again for every message (a 100-event batch
+    /// repeats each of them a hundred times). Indexed by UTF-8 length.
+    /// </summary>
+    private static readonly (byte[] Utf8, string Text)[][] CommonKeys = BuildCommonKeys(
+        "type", "event", "messageId", "anonymousId", "userId", "timestamp", "originalTimestamp", "sentAt", "receivedAt",
+        "context", "properties", "traits", "integrations", "name", "version", "library", "userAgent", "locale", "page",
+        "path", "url", "referrer", "title", "search", "campaign", "source", "medium", "content", "term", "ip",
+        "product_id", "sku", "price", "quantity", "currency", "category", "brand", "email", "plan", "device", "os",
+        "app", "screen", "timezone", "writeKey", "groupId", "previousId", "revenue", "order_id", "products", "id",
+        "value", "channel", "network", "userAgentData", "width", "height", "density", "manufacturer", "model");
+
+    private static (byte[] Utf8, string Text)[][] BuildCommonKeys(params string[] keys)
+    {
+        var byLength = new (byte[] Utf8, string Text)[keys.Max(k => k.Length) + 1][];
+        for (var n = 0; n < byLength.Length; n++)
+            byLength[n] = keys.Where(k => k.Length == n).Select(k => (Encoding.ASCII.GetBytes(k), k)).ToArray();
+        return byLength;
+    }
+
+    /// <summary>A property name: a shared string for the spec's common names, else as <see cref="ReadString"/>.</summary>
+    public static string ReadPropertyName(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length < CommonKeys.Length)
+        {
+            var span = reader.ValueSpan;
+            foreach (var (utf8, text) in CommonKeys[span.Length])
+                if (span.SequenceEqual(utf8)) return text;
+        }
+        return ReadString(ref reader);
     }
 
     /// <summary>A string or property name, storable in jsonb and text columns.</summary>
