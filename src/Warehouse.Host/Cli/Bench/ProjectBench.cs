@@ -22,11 +22,12 @@ internal static class ProjectBench
 {
     private static readonly Option<int> Events = new("--events") { Description = "Events in the generated store.", DefaultValueFactory = _ => 1_000_000 };
     private static readonly Option<int> FreshnessSeconds = new("--freshness-seconds") { Description = "How long to measure freshness.", DefaultValueFactory = _ => 20 };
+    private static readonly Option<bool> Keep = new("--keep") { Description = "Keep the scratch database afterwards (its name is printed), to study the generated store in psql." };
 
     public static Command Build()
     {
         var command = new Command("project", "Rebuild events/s vs a single INSERT … SELECT ceiling, and freshness (commit → fact) at half load.")
-        { Events, FreshnessSeconds };
+        { Events, FreshnessSeconds, Keep };
         command.WithDatabaseOptions();
         command.SetAction(RunAsync);
         return command;
@@ -36,7 +37,7 @@ internal static class ProjectBench
     {
         await using var database = await DatabaseCliOptions.OpenDatabaseAsync(parse, ct);
         var result = await MeasureAsync(database.ConnectionString, parse.GetValue(Events),
-            TimeSpan.FromSeconds(parse.GetValue(FreshnessSeconds)), ct);
+            TimeSpan.FromSeconds(parse.GetValue(FreshnessSeconds)), parse.GetValue(Keep), ct);
         Console.WriteLine(result.Summary);
         return 0;
     }
@@ -48,7 +49,7 @@ internal static class ProjectBench
     }
 
     /// <summary>The whole measurement in a scratch database of the server behind <paramref name="connectionString"/>.</summary>
-    internal static async Task<Result> MeasureAsync(string connectionString, int total, TimeSpan freshness, CancellationToken ct)
+    internal static async Task<Result> MeasureAsync(string connectionString, int total, TimeSpan freshness, bool keep, CancellationToken ct)
     {
         var scratch = await CreateScratchDatabaseAsync(connectionString, ct);
         try
@@ -77,7 +78,8 @@ internal static class ProjectBench
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await DropScratchAsync(connectionString, CancellationToken.None);
+            if (keep) Say($"kept the scratch database {ScratchName}");
+            else await DropScratchAsync(connectionString, CancellationToken.None);
         }
     }
 
