@@ -22,12 +22,13 @@ internal static class ProjectBench
 {
     private static readonly Option<int> Events = new("--events") { Description = "Events in the generated store.", DefaultValueFactory = _ => 1_000_000 };
     private static readonly Option<int> FreshnessSeconds = new("--freshness-seconds") { Description = "How long to measure freshness.", DefaultValueFactory = _ => 20 };
+    private static readonly Option<double> FreshnessRate = new("--freshness-rate") { Description = "Events/s appended while freshness is measured (default: half the rate the store sustained while the traffic was generated)." };
     private static readonly Option<bool> Keep = new("--keep") { Description = "Keep the scratch database afterwards (its name is printed), to study the generated store in psql." };
 
     public static Command Build()
     {
         var command = new Command("project", "Rebuild events/s vs a single INSERT … SELECT ceiling, and freshness (commit → fact) at half load.")
-        { Events, FreshnessSeconds, Keep };
+        { Events, FreshnessSeconds, FreshnessRate, Keep };
         command.WithDatabaseOptions();
         command.SetAction(RunAsync);
         return command;
@@ -37,7 +38,7 @@ internal static class ProjectBench
     {
         await using var database = await DatabaseCliOptions.OpenDatabaseAsync(parse, ct);
         var result = await MeasureAsync(database.ConnectionString, parse.GetValue(Events),
-            TimeSpan.FromSeconds(parse.GetValue(FreshnessSeconds)), parse.GetValue(Keep), ct);
+            TimeSpan.FromSeconds(parse.GetValue(FreshnessSeconds)), parse.GetValue(Keep), ct, parse.GetValue(FreshnessRate));
         Console.WriteLine(result.Summary);
         return 0;
     }
@@ -49,7 +50,8 @@ internal static class ProjectBench
     }
 
     /// <summary>The whole measurement in a scratch database of the server behind <paramref name="connectionString"/>.</summary>
-    internal static async Task<Result> MeasureAsync(string connectionString, int total, TimeSpan freshness, bool keep, CancellationToken ct)
+    internal static async Task<Result> MeasureAsync(string connectionString, int total, TimeSpan freshness, bool keep, CancellationToken ct,
+        double freshnessRate = 0)
     {
         var scratch = await CreateScratchDatabaseAsync(connectionString, ct);
         try
@@ -71,8 +73,9 @@ internal static class ProjectBench
             var ceiling = await InsertSelectCeilingAsync(ds, count, ct);
             Say($"ceiling: one INSERT … SELECT of the same facts: {ceiling:0} events/s; rebuild = {report.EventsPerSecond / ceiling:0.00} of it");
 
-            var (p50, p99, samples) = await FreshnessAsync(ds, store, appendRate / 2, freshness, ct);
-            Say($"freshness at {appendRate / 2:0} events/s: p50 {p50:0} ms, p99 {p99:0} ms over {samples} batches");
+            var rate = freshnessRate > 0 ? freshnessRate : appendRate / 2;
+            var (p50, p99, samples) = await FreshnessAsync(ds, store, rate, freshness, ct);
+            Say($"freshness at {rate:0} events/s: p50 {p50:0} ms, p99 {p99:0} ms over {samples} batches");
             return new Result(report.EventsPerSecond, ceiling, p50, p99, facts);
         }
         finally
@@ -213,6 +216,7 @@ internal static class ProjectBench
         await stop.CancelAsync();
         await watcher;
         await daemon.StopAsync(CancellationToken.None);
+        Say($"the daemon committed {daemon.BatchesCommitted} batches in {clock.Elapsed.TotalSeconds:0} s");
         daemon.Dispose();
         latencies.Sort();
         double At(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];

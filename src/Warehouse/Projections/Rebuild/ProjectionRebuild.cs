@@ -92,6 +92,7 @@ public sealed partial class ProjectionRebuild(
                 events += last.Events;
                 deadLetters += last.DeadLetters;
                 foreach (var listener in listeners) await listener.OnRebuiltAsync(conn, Schema, ct);
+                await SchemaCopy.AnalyzeAsync(conn, tx, Schema, ct);
                 await SchemaCopy.SwapAsync(conn, tx, Schema, StarSchemaBatchSchemas.Live, OldSchema, ct);
                 await Migrator.RecreateViewsAsync(conn, tx, readOnlyRole, ct);
                 await using (var drop = new NpgsqlCommand($"drop schema {OldSchema} cascade; drop schema {Schema};", conn, tx))

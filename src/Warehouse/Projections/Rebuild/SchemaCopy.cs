@@ -79,6 +79,22 @@ internal static class SchemaCopy
         foreach (var statement in statements) await ExecAsync(conn, statement, ct);
     }
 
+    /// <summary>
+    /// Planner statistics for the copies before they go live. Fresh tables have none, and autovacuum may take
+    /// minutes to notice them; until then the planner assumes 200 distinct values per column, and the daemon's
+    /// first batches after the swap seq-scan the fact table to move a handful of merged persons' facts
+    /// (measured: 91 ms instead of 4 ms per batch on 440k facts, the biggest item of a batch).
+    /// </summary>
+    public static async Task AnalyzeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct)
+    {
+        var statements = await ReadAsync(conn, """
+            select format('analyze %I.%I', n.nspname, c.relname)
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = $1 and c.relkind = 'r' and $2 <> '' order by c.relname
+            """, schema, schema, ct, tx: tx);
+        foreach (var statement in statements) await ExecAsync(conn, statement, ct, tx);
+    }
+
     /// <summary>Moves the live tables out and the copies in (indexes and constraints travel with them).</summary>
     public static async Task SwapAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string fresh, string live, string old, CancellationToken ct)
     {
