@@ -42,6 +42,10 @@ public sealed class RebuildTests(DatabaseFixture db) : IClassFixture<DatabaseFix
         // The copy is filled unlogged for speed; nothing unlogged (table, index, identity sequence) may be swapped in.
         Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
             "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'warehouse' and c.relpersistence <> 'p'"));
+        // ...and every table goes live with planner statistics (reltuples -1 = never analyzed): without them the
+        // daemon's first batches after a swap seq-scan the fact table.
+        Assert.Equal([], await conn.QueryAsync<string>(
+            "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'warehouse' and c.relkind = 'r' and c.reltuples < 0"));
     }
 
     [Fact]

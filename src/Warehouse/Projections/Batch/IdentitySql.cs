@@ -67,7 +67,10 @@ internal static class IdentitySql
             first_source = c.utm_source, first_medium = c.utm_medium, first_campaign = c.utm_campaign,
             first_referrer = c.referrer, first_landing_page = c.landing_page, first_device = c.device, first_country = c.country
         from (
-            select distinct on (primary_id) *
+            -- only the columns it writes: _b's rows carry the properties and traits, and sorting those was a
+            -- quarter of this statement's time in a rebuild
+            select distinct on (primary_id) primary_id, occurred_at, seq, utm_source, utm_medium, utm_campaign,
+                   referrer, landing_page, device, country
             from _b where category is not null and category <> 'refund' and primary_id is not null
             order by primary_id, occurred_at, seq
         ) c
