@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 
 namespace Warehouse.EventStore;
@@ -27,9 +28,13 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
     /// (reserve, COPY, commit: a few ms), so the observation a call makes is usually final a few ms later; without
     /// settling it would wait for the NEXT call, and under steady traffic the daemon (which calls between batches)
     /// would always project one batch behind: a whole batch duration of freshness lost. Bounded, because a long
-    /// write transaction (a rebuild chunk, a bulk import) legitimately holds the mark for its whole life.
+    /// write transaction (a rebuild chunk, a bulk import) legitimately holds the mark for its whole life; while
+    /// the oldest pending observation is older than <see cref="SettleWindow"/>, such a transaction is what holds
+    /// it, and settling is skipped rather than polling pg_locks in vain on every call.
     /// </summary>
     private const int SettleRounds = 8;
+
+    private static readonly TimeSpan SettleWindow = TimeSpan.FromMilliseconds(250);
 
     private const string AllocatedSql = "select case when is_called then last_value else last_value - 1 end from events.mt_events_sequence";
 
@@ -42,7 +47,7 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
         """;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly List<(long Allocated, long[] Running)> _observations = [];
+    private readonly List<(long Allocated, long[] Running, long At)> _observations = [];
     private long _safe = -1;
 
     public async Task<HighWaterMark> GetAsync(CancellationToken ct)
@@ -79,10 +84,11 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
                 else if (_observations.Count == 0 || _observations[^1].Allocated < allocated)
                 {
                     if (_observations.Count == MaxObservations) _observations.RemoveAt(_observations.Count - 1);
-                    _observations.Add((allocated, [.. running]));
+                    _observations.Add((allocated, [.. running], Stopwatch.GetTimestamp()));
                 }
             }
-            for (var round = 0; round < SettleRounds && _observations.Count > 0; round++)
+            for (var round = 0; round < SettleRounds && _observations.Count > 0
+                                && Stopwatch.GetElapsedTime(_observations[0].At) < SettleWindow; round++)
             {
                 await Task.Delay(2, ct);
                 safe = Settle(safe, await ReadRunningAsync(conn, ct));
