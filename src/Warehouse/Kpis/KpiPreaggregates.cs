@@ -20,9 +20,9 @@ public sealed class KpiPreaggregates : IStarSchemaListener
 
     /// <summary>
     /// A projection rebuild fills a copy of schema warehouse (every table copied empty), calls this, swaps the
-    /// copy in and re-creates sql/views, all in one transaction. The aggregates are rebuilt by that re-creation
-    /// (90_maintenance/zz_refresh_stale.sql: the state recorded for the old fact table is stale), so here only
-    /// the configured reporting zones are carried over into the copy. Rebuilt in place: rebuild now.
+    /// copy in and re-creates sql/views, all in one transaction; the aggregates are rebuilt after it, in
+    /// OnSwappedInAsync (their state recorded for the old fact table is stale), so here only the configured
+    /// reporting zones are carried over into the copy. Rebuilt in place: rebuild now.
     /// </summary>
     public async Task OnRebuiltAsync(NpgsqlConnection connection, string schema, CancellationToken ct)
     {
@@ -39,6 +39,17 @@ public sealed class KpiPreaggregates : IStarSchemaListener
                 end if;
             end $$
             """, connection);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// After a rebuild's swap: the swap re-created sql/views with warehouse.in_rebuild_swap on, so
+    /// zz_refresh_stale.sql left the aggregates of the new fact table unbuilt (and the kpi views computed from the
+    /// facts meanwhile, same answers); build the stale zones now, outside the swap's exclusive locks.
+    /// </summary>
+    public async Task OnSwappedInAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select warehouse.kpi_refresh('{}'::bigint[])", connection) { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync(ct);
     }
 

@@ -20,4 +20,13 @@ public interface IStarSchemaListener
     /// swapped in: rebuild the derived tables of that schema from scratch, set-based.
     /// </summary>
     Task OnRebuiltAsync(NpgsqlConnection connection, string schema, CancellationToken ct);
+
+    /// <summary>
+    /// After a rebuild's swap committed, in a transaction of its own that holds the daemon off (readers are not
+    /// blocked): the place for slow work on the swapped-in tables. The swap itself holds exclusive locks on every
+    /// table of schema warehouse, so anything done inside it blocks every reader. While sql/views are re-created in
+    /// the swap, the setting <c>warehouse.in_rebuild_swap</c> is 'on' so that view scripts can leave such work to
+    /// this method.
+    /// </summary>
+    Task OnSwappedInAsync(NpgsqlConnection connection, CancellationToken ct) => Task.CompletedTask;
 }

@@ -18,6 +18,8 @@ public sealed class ListenerTests(DatabaseFixture db) : IClassFixture<DatabaseFi
 
         public List<long> UncommittedCheckpoints { get; } = [];
 
+        public List<(long LiveFacts, bool CopyGone)> SwappedIn { get; } = [];
+
         public async Task OnUsersChangedAsync(NpgsqlConnection connection, IReadOnlyCollection<long> userKeys, CancellationToken ct)
         {
             // Same transaction as the batch: its checkpoint is already advanced here, before it commits.
@@ -28,6 +30,10 @@ public sealed class ListenerTests(DatabaseFixture db) : IClassFixture<DatabaseFi
         public async Task OnRebuiltAsync(NpgsqlConnection connection, string schema, CancellationToken ct) =>
             Rebuilt.Add((schema, await connection.ExecuteScalarAsync<long>($"select count(*) from {schema}.fct_interactions"),
                 await connection.ExecuteScalarAsync<bool>("select xact_start < statement_timestamp() from pg_stat_activity where pid = pg_backend_pid()")));
+
+        public async Task OnSwappedInAsync(NpgsqlConnection connection, CancellationToken ct) =>
+            SwappedIn.Add((await connection.ExecuteScalarAsync<long>("select count(*) from warehouse.fct_interactions"),
+                await connection.ExecuteScalarAsync<bool>($"select to_regnamespace('{ProjectionRebuild.Schema}') is null")));
     }
 
     [Fact]
@@ -55,5 +61,25 @@ public sealed class ListenerTests(DatabaseFixture db) : IClassFixture<DatabaseFi
         await new ProjectionRebuild(db.DataSource, new PostgresEventStore(db.DataSource), [recorder], new ProjectionOptions(),
             "warehouse_reader", NullLoggerFactory.Instance).RunAsync(null, default);
         Assert.Equal([(ProjectionRebuild.Schema, facts, true)], recorder.Rebuilt);
+        Assert.Equal([(facts, true)], recorder.SwappedIn); // once, on the swapped-in tables, after the swap committed
+    }
+
+    [Fact]
+    public async Task after_a_rebuild_the_kpi_pre_aggregates_are_current_for_the_new_facts_and_equal_them()
+    {
+        var kpis = new Warehouse.Kpis.KpiPreaggregates();
+        var s = Guid.NewGuid().ToString("N")[..8];
+        await Projecting.AppendAsync(db.DataSource, Page(null, "anon-" + s, T0), Identify("user-" + s, "anon-" + s, T0.AddHours(1)),
+            Page("user-" + s, null, T0.AddDays(8)));
+        await Projecting.CatchUpAsync(db.DataSource, projector: Projecting.Projector(db.DataSource, kpis));
+
+        await new ProjectionRebuild(db.DataSource, new PostgresEventStore(db.DataSource), [kpis], new ProjectionOptions(),
+            "warehouse_reader", NullLoggerFactory.Instance).RunAsync(null, default);
+
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        Assert.True(await conn.ExecuteScalarAsync<bool>("select kpi.preaggregates_current('UTC', null)"),
+            "the pre-aggregates should be rebuilt (after the swap) for the swapped-in fact table");
+        foreach (var test in Warehouse.Database.Migrations.SqlScripts.DataTests())
+            Assert.Empty(await conn.QueryAsync(test.Sql));
     }
 }
