@@ -37,7 +37,6 @@ internal static class StarSchemaBatch
         if (kinds.Links > 0) await MergeAsync(conn, tx, schema, changed, ct);
 
         await ExecAsync(conn, tx, Join(
-            In(schema, IdentitySql.FirstTouch),
             kinds.Identifies > 0 ? In(schema, IdentitySql.Traits) : null,
             kinds.ProductLines > 0 ? In(schema, FactSql.TrackerProducts) : null,
             kinds.Catalogue > 0 ? In(schema, FactSql.CatalogueProducts) : null,
