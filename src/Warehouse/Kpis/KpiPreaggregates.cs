@@ -49,7 +49,16 @@ public sealed class KpiPreaggregates : IStarSchemaListener
     /// </summary>
     public async Task OnSwappedInAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("select warehouse.kpi_refresh('{}'::bigint[])", connection) { CommandTimeout = 0 };
+        // Then statistics for the tables just filled (swapped in empty), so the daemon's incremental upkeep plans
+        // on real row counts from its first batch.
+        await using var cmd = new NpgsqlCommand("""
+            select warehouse.kpi_refresh('{}'::bigint[]);
+            do $$ declare t text; begin
+                for t in select format('analyze warehouse.%I', c.relname) from pg_class c
+                         where c.relnamespace = 'warehouse'::regnamespace and c.relkind = 'r' and c.relname like 'kpi\_%'
+                loop execute t; end loop;
+            end $$;
+            """, connection) { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync(ct);
     }
 

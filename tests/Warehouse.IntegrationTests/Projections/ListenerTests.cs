@@ -79,6 +79,8 @@ public sealed class ListenerTests(DatabaseFixture db) : IClassFixture<DatabaseFi
         await using var conn = await db.DataSource.OpenConnectionAsync();
         Assert.True(await conn.ExecuteScalarAsync<bool>("select kpi.preaggregates_current('UTC', null)"),
             "the pre-aggregates should be rebuilt (after the swap) for the swapped-in fact table");
+        Assert.Equal([], await conn.QueryAsync<string>(
+            "select relname from pg_class where relnamespace = 'warehouse'::regnamespace and relkind = 'r' and reltuples < 0"));
         foreach (var test in Warehouse.Database.Migrations.SqlScripts.DataTests())
             Assert.Empty(await conn.QueryAsync(test.Sql));
     }

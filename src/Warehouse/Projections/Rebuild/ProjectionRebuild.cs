@@ -77,6 +77,9 @@ public sealed partial class ProjectionRebuild(
             events += caughtUp.Events;
             deadLetters += caughtUp.DeadLetters;
 
+            // Statistics before the swap and outside its lock: the final catch-up adds only a few rows.
+            await SchemaCopy.AnalyzeAsync(conn, Schema, ct);
+
             if (BeforeSwap is not null) await BeforeSwap();
 
             await using (var tx = await conn.BeginTransactionAsync(ct))
@@ -92,7 +95,6 @@ public sealed partial class ProjectionRebuild(
                 events += last.Events;
                 deadLetters += last.DeadLetters;
                 foreach (var listener in listeners) await listener.OnRebuiltAsync(conn, Schema, ct);
-                await SchemaCopy.AnalyzeAsync(conn, tx, Schema, ct);
                 await SchemaCopy.SwapAsync(conn, tx, Schema, StarSchemaBatchSchemas.Live, OldSchema, ct);
                 await using (var deferring = new NpgsqlCommand("set local warehouse.in_rebuild_swap = on", conn, tx))
                     await deferring.ExecuteNonQueryAsync(ct);
