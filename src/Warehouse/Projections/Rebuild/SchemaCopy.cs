@@ -10,7 +10,7 @@ namespace Warehouse.Projections.Rebuild;
 /// </summary>
 internal static class SchemaCopy
 {
-    /// <returns>Statements deferred until after the bulk load (fct_interactions' key and reporting indexes).</returns>
+    /// <returns>Statements deferred until after the bulk load (fct_interactions' key, the reporting indexes).</returns>
     public static async Task<IReadOnlyList<string>> CreateAsync(NpgsqlConnection conn, string from, string to, CancellationToken ct)
     {
         await ExecAsync(conn, $"drop schema if exists {to} cascade; create schema {to};", ct);
@@ -53,11 +53,14 @@ internal static class SchemaCopy
             """, from, to, ct, withTable: true);
         foreach (var (statement, table) in indexes.Select(SplitTable))
         {
-            // The projection itself needs identities' key index and the order index (order dedupe); the fact
-            // table's other indexes are faster to build once, after the bulk load (the merge of persons then
-            // scans the copy's facts, once per chunk that merges).
-            if (table == "fct_interactions" && !statement.Contains("(order_id)", StringComparison.Ordinal)) deferred.Add(statement);
-            else await ExecAsync(conn, statement, ct);
+            // Kept while filling: unique indexes (each enforces a rule) and what a batch looks rows up by
+            // (identities by person key: merges, touched persons; facts by order id: replaced orders). The rest
+            // serve reports and are faster to build once, after the bulk load (the merge of persons then scans
+            // the copy's facts, once per chunk that merges).
+            var needed = statement.StartsWith("CREATE UNIQUE ", StringComparison.Ordinal) || table == "identities"
+                         || (table == "fct_interactions" && statement.Contains("(order_id)", StringComparison.Ordinal));
+            if (needed) await ExecAsync(conn, statement, ct);
+            else deferred.Add(statement);
         }
 
         await ExecAsync(conn, $"""
