@@ -18,10 +18,10 @@ internal static class FactSql
                (array_agg(l.p ->> 'category' order by l.seq, l.n) filter (where l.p ->> 'category' is not null))[1],
                (array_agg(l.p ->> 'brand' order by l.seq, l.n) filter (where l.p ->> 'brand' is not null))[1],
                (array_agg((l.p ->> 'price')::numeric order by l.seq, l.n) filter (where l.p ->> 'price' is not null))[1],
-               (array_agg(coalesce(l.p ->> 'currency', b.props ->> 'currency') order by l.seq, l.n)
-                    filter (where coalesce(l.p ->> 'currency', b.props ->> 'currency') is not null))[1],
-               min(b.occurred_at)
-        from _l l join _b b on b.seq = l.seq
+               (array_agg(coalesce(l.p ->> 'currency', l.event_currency) order by l.seq, l.n)
+                    filter (where coalesce(l.p ->> 'currency', l.event_currency) is not null))[1],
+               min(l.occurred_at)
+        from _l l
         where l.product_id is not null
         group by l.product_id
         on conflict (product_id) do update set

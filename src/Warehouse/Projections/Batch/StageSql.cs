@@ -81,15 +81,19 @@ internal static class StageSql
     /// <summary>
     /// Product-bearing lines: one per product event (the properties are the product), one per products[]
     /// entry of an order (n = 1..), or one line without a product (n = null) for an order without products.
+    /// The event's time and currency come along, so the product upsert reads _l alone (joining _b back was most of
+    /// its time).
     /// </summary>
     public const string Lines = """
         create temp table _l on commit drop as
         select b.seq, b.event_id, b.category, null::bigint as n, b.props as p,
-               nullif(coalesce(b.props ->> 'product_id', b.props ->> 'sku', b.props ->> 'id'), '') as product_id
+               nullif(coalesce(b.props ->> 'product_id', b.props ->> 'sku', b.props ->> 'id'), '') as product_id,
+               b.occurred_at, b.props ->> 'currency' as event_currency
         from _b b where b.category in ('product_view', 'add_to_cart', 'remove_from_cart')
         union all
         select b.seq, b.event_id, b.category, x.n, x.p,
-               nullif(coalesce(x.p ->> 'product_id', x.p ->> 'sku', x.p ->> 'id'), '') as product_id
+               nullif(coalesce(x.p ->> 'product_id', x.p ->> 'sku', x.p ->> 'id'), '') as product_id,
+               b.occurred_at, b.props ->> 'currency' as event_currency
         from _b b
         left join lateral jsonb_array_elements(case when jsonb_typeof(b.props -> 'products') = 'array'
                                                then b.props -> 'products' else '[]' end) with ordinality as x(p, n) on true
