@@ -71,7 +71,10 @@ internal static class FactSql
         insert into {s}.fct_interactions (interaction_id, user_key, product_key, category, subcategory, occurred_at,
             received_at, order_id, quantity, revenue, currency, source, utm_source, utm_medium, utm_campaign, event_seq)
         select b.event_id::text, i.user_key,
-               case when l.product_id is null then 0 else warehouse.wh_key('product:' || l.product_id) end,
+               -- a product event's product id, as StageSql.Lines reads it (no join back to _l)
+               case when b.category in ('product_view', 'add_to_cart', 'remove_from_cart')
+                    then coalesce(warehouse.wh_key('product:' || nullif(coalesce(b.props ->> 'product_id', b.props ->> 'sku', b.props ->> 'id'), '')), 0)
+                    else 0 end,
                b.category, b.subcategory, b.occurred_at, b.received_at,
                nullif(b.props ->> 'order_id', ''),
                round((b.props ->> 'quantity')::numeric)::int,
@@ -79,7 +82,6 @@ internal static class FactSql
                b.props ->> 'currency', b.source, b.utm_source, b.utm_medium, b.utm_campaign, b.seq
         from _b b
         left join {s}.identities i on i.identity = b.primary_id
-        left join _l l on l.seq = b.seq and b.category in ('product_view', 'add_to_cart', 'remove_from_cart')
         where b.category is not null and b.category <> 'purchase'
         """;
 

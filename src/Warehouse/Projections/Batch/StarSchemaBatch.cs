@@ -31,7 +31,7 @@ internal static class StarSchemaBatch
 
         await ExecAsync(conn, tx, Join(
             analyze ? StageSql.Analyze : null,
-            kinds.ProductLines > 0 ? StageSql.Lines : "create temp table _l (seq bigint, n bigint, p jsonb, product_id text) on commit drop",
+            kinds.ProductLines > 0 ? StageSql.Lines : null,
             analyze && kinds.ProductLines > 0 ? "analyze pg_temp._l (seq, product_id)" : null,
             In(schema, IdentitySql.Register)), ct);
         if (kinds.Links > 0) await MergeAsync(conn, tx, schema, changed, ct);
