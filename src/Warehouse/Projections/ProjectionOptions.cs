@@ -10,8 +10,12 @@ public sealed class ProjectionOptions
     /// <summary>/health turns unhealthy when the oldest unprojected event waits longer than this.</summary>
     public double MaxHealthyLagSeconds { get; set; } = 300;
 
-    /// <summary>Events per rebuild transaction: big, because a rebuild's cost is per statement, not per event.</summary>
-    public int RebuildChunkSize { get; set; } = 200_000;
+    /// <summary>
+    /// Events per rebuild transaction. Bigger chunks repeat less work (a person seen in two chunks is upserted
+    /// twice): measured on a million events, 200k chunks 37-44k events/s, 500k 46k, 1M 49-51k. 500k keeps the
+    /// progress bar moving and the chunk's temp tables near the rebuild session's temp_buffers (512 MB).
+    /// </summary>
+    public int RebuildChunkSize { get; set; } = 500_000;
 }
 
 public sealed class DaemonOptions
