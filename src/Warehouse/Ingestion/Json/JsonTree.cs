@@ -25,7 +25,12 @@ public abstract class JsonTree
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
     [ThreadStatic] private static Utf8JsonWriter? t_writer;
 
-    public string ToJson()
+    public string ToJson() => Write(static span => System.Text.Encoding.UTF8.GetString(span));
+
+    /// <summary>The JSON text as UTF-8 bytes (what the event store's COPY sends), without a UTF-16 string between.</summary>
+    public byte[] ToJsonUtf8() => Write(static span => span.ToArray());
+
+    private T Write<T>(Func<ReadOnlySpan<byte>, T> result)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
         var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
@@ -35,7 +40,7 @@ public abstract class JsonTree
         {
             WriteTo(writer);
             writer.Flush();
-            return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+            return result(buffer.WrittenSpan);
         }
         finally
         {
