@@ -171,6 +171,33 @@ public sealed class GroupCommitTests(DatabaseFixture db) : IClassFixture<Databas
         Assert.Empty(await store.ReadStreamAsync(bad[0].StreamId));
     }
 
+    [Fact]
+    public async Task a_writer_whose_connection_the_server_ended_reconnects_and_the_next_append_commits()
+    {
+        await using var store = OneLane();
+        Assert.Equal(1, (await store.AppendAsync([Event(NewStream())])).AppendedCount);
+        // The lane keeps its connection between transactions; end every session but this one, as a restart would.
+        await using (var kill = db.DataSource.CreateCommand(
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()"))
+        {
+            Assert.True((long)(await kill.ExecuteScalarAsync())! >= 1);
+        }
+
+        // The first append after it may meet the dead connection and fail (ingestion answers 503, the SDK retries);
+        // the one after must open a new connection and commit.
+        var stream = NewStream();
+        try
+        {
+            await store.AppendAsync([Event(stream, "after-kill-1")]);
+        }
+        catch (NpgsqlException)
+        {
+            // expected at most once
+        }
+        Assert.Equal(1, (await store.AppendAsync([Event(stream, "after-kill-2")])).AppendedCount);
+        Assert.Contains(await store.ReadStreamAsync(stream), e => e.Id == EventIds.ForMessage("web", "after-kill-2"));
+    }
+
     private PostgresEventStore OneLane() => new(db.DataSource, new EventStoreOptions { WriterLanes = 1 },
         Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresEventStore>.Instance);
 }

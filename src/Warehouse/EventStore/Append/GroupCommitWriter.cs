@@ -21,6 +21,11 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
     private readonly AppendBudget _budget;
     private readonly Task _loop;
 
+    // The lane's own connection, kept open between transactions (only the writer loop touches it). A pooled
+    // connection would be reset on every return (DISCARD ALL), which also throws away the backend's cached plans:
+    // wh_reserve's query and the foreign-key check were planned again for every transaction.
+    private NpgsqlConnection? _connection;
+
     public GroupCommitWriter(NpgsqlDataSource dataSource, EventStoreOptions options, AppendBudget budget, EventStoreStats stats, ILogger logger)
     {
         _dataSource = dataSource;
@@ -130,12 +135,7 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             try
             {
-                await using var conn = await _dataSource.OpenConnectionAsync();
-                await using var tx = await conn.BeginTransactionAsync();
-                var results = await AppendTransaction.WriteAsync(conn, events, CancellationToken.None);
-                await tx.CommitAsync();
-                Committed?.Invoke();
-                return results;
+                return await CommitOnceAsync(events);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation
                                               && e.ConstraintName == "idx_mt_events_event_id" && attempt < UniqueViolationRetries)
@@ -144,7 +144,38 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
                 // check now sees it and reports a duplicate (first write wins).
                 Stats.CountRetry();
             }
+            catch (Exception e) when (e is not PostgresException)
+            {
+                // I/O, timeout, a dropped server: the connection is not trusted again; the next transaction opens a
+                // fresh one. (After an error PostgreSQL reported, the rolled-back connection is fine to reuse.)
+                DropConnection();
+                throw;
+            }
         }
+    }
+
+    private async Task<AppendedEvent[]> CommitOnceAsync(IReadOnlyList<NewEvent> events)
+    {
+        var conn = await ConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var results = await AppendTransaction.WriteAsync(conn, events, CancellationToken.None);
+        await tx.CommitAsync();
+        Committed?.Invoke();
+        return results;
+    }
+
+    private async Task<NpgsqlConnection> ConnectionAsync()
+    {
+        if (_connection is { State: System.Data.ConnectionState.Open } open) return open;
+        DropConnection(); // closed or broken (e.g. the server ended the session): start over
+        return _connection = await _dataSource.OpenConnectionAsync();
+    }
+
+    private void DropConnection()
+    {
+        var connection = _connection;
+        _connection = null;
+        connection?.Dispose();
     }
 
     private static List<NewEvent> Concatenate(List<PendingAppend> batch, int eventCount)
@@ -159,6 +190,7 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
         // Finish what was accepted (its callers are waiting for a durable answer), then stop.
         _queue.Writer.TryComplete();
         await _loop;
+        if (_connection is not null) await _connection.DisposeAsync();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A shared append transaction of {Calls} calls failed ({Error}); retrying each call alone so only the culprit fails")]
