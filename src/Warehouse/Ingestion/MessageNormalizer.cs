@@ -111,7 +111,17 @@ public static class MessageNormalizer
 
         var original = obj["originalTimestamp"] ?? obj["timestamp"];
         var sent = obj["sentAt"] ?? envelope.SentAt;
-        var timestamp = EventTime.Resolve(original, sent, ctx.ReceivedAt, flags);
+        DateTimeOffset? sentAt;
+        if (envelope.LastSentAt is { } last0 && ReferenceEquals(last0.Tree, sent))
+        {
+            sentAt = last0.Parsed;
+        }
+        else
+        {
+            sentAt = EventTime.TryParse(sent);
+            envelope.LastSentAt = (sent, sentAt);
+        }
+        var timestamp = EventTime.ResolveParsed(original, sentAt, ctx.ReceivedAt, flags);
         if (original is not null) obj["originalTimestamp"] = original;
         if (sent is not null) obj["sentAt"] = sent;
         obj["timestamp"] = new JsonText(EventTime.Format(timestamp));

@@ -119,10 +119,27 @@ public sealed class JsonArray : JsonTree
     }
 }
 
-public sealed class JsonText(string value) : JsonTree
+public sealed class JsonText : JsonTree
 {
-    public string Value { get; } = value;
-    public override void WriteTo(Utf8JsonWriter writer) => writer.WriteStringValue(Value);
+    private string? _value;
+    private readonly byte[]? _utf8;
+
+    public JsonText(string value) => _value = value;
+
+    /// <summary>
+    /// A string as the request spelled it: valid UTF-8 with no escape in it, hence no NUL and no lone surrogate
+    /// (already storable). Most strings of a message are never looked at, only written back: they skip the round
+    /// trip through UTF-16 (issue 4's throughput work); <see cref="Value"/> decodes on first use.
+    /// </summary>
+    internal JsonText(byte[] utf8) => _utf8 = utf8;
+
+    public string Value => _value ??= System.Text.Encoding.UTF8.GetString(_utf8!);
+
+    public override void WriteTo(Utf8JsonWriter writer)
+    {
+        if (_utf8 is not null) writer.WriteStringValue(_utf8);
+        else writer.WriteStringValue(_value);
+    }
 }
 
 /// <param name="raw">The number exactly as sent (already checked to be valid JSON and storable in numeric).</param>
