@@ -21,9 +21,11 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
     private readonly AppendBudget _budget;
     private readonly Task _loop;
 
-    // The lane's own connection, kept open between transactions (only the writer loop touches it). A pooled
-    // connection would be reset on every return (DISCARD ALL), which also throws away the backend's cached plans:
-    // wh_reserve's query and the foreign-key check were planned again for every transaction.
+    // The lane's connection, kept open from one transaction to the next while calls keep queueing (only the writer
+    // loop touches it). Returned to the pool, a connection is reset (DISCARD ALL), which also throws away the
+    // backend's cached plans: under load wh_reserve's query and the foreign-key check were planned again for every
+    // transaction. When the queue runs empty it goes back to the pool, so an idle (or never disposed) store holds
+    // no connection.
     private NpgsqlConnection? _connection;
 
     public GroupCommitWriter(NpgsqlDataSource dataSource, EventStoreOptions options, AppendBudget budget, EventStoreStats stats, ILogger logger)
@@ -82,6 +84,7 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
             {
                 foreach (var pending in batch) Release(pending);
             }
+            if (!reader.TryPeek(out _)) DropConnection();
         }
     }
 
