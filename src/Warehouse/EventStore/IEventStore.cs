@@ -55,7 +55,38 @@ public interface IEventStore
 /// <param name="Data">JSON text of the normalised message, already safe for jsonb (no NUL, no lone surrogates).</param>
 /// <param name="Headers">JSON text of the ingestion metadata, or null.</param>
 /// <param name="Timestamp">When the warehouse received the event (server clock, UTC); "as of" queries use it.</param>
-public sealed record NewEvent(Guid Id, string StreamId, string Type, string Data, string? Headers, DateTimeOffset Timestamp);
+public sealed record NewEvent(Guid Id, string StreamId, string Type, string Data, string? Headers, DateTimeOffset Timestamp)
+{
+    private string? _data = Data;
+
+    /// <summary>
+    /// The same event with <see cref="Data"/> given as its UTF-8 bytes (ingestion has them from its JSON writer):
+    /// the append hands them to COPY as they are, without a round trip through a UTF-16 string. The caller must not
+    /// change the bytes afterwards.
+    /// </summary>
+    public NewEvent(Guid id, string streamId, string type, ReadOnlyMemory<byte> dataUtf8, string? headers, DateTimeOffset timestamp)
+        : this(id, streamId, type, (string)null!, headers, timestamp) => DataUtf8 = dataUtf8;
+
+    /// <summary>JSON text of the event; decoded on first use when the event was built from UTF-8 bytes.</summary>
+    public string Data
+    {
+        get => _data ??= System.Text.Encoding.UTF8.GetString(DataUtf8!.Value.Span);
+        init
+        {
+            _data = value;
+            DataUtf8 = null; // `with { Data = ... }` replaces the bytes too
+        }
+    }
+
+    /// <summary>Data as UTF-8 bytes when the event was built from them, else null (use <see cref="Data"/>).</summary>
+    public ReadOnlyMemory<byte>? DataUtf8 { get; private init; }
+
+    // By value, whichever form Data was given in (as before the UTF-8 form existed).
+    public bool Equals(NewEvent? other) => other is not null && Id == other.Id && StreamId == other.StreamId && Type == other.Type
+        && Data == other.Data && Headers == other.Headers && Timestamp == other.Timestamp;
+
+    public override int GetHashCode() => HashCode.Combine(Id, StreamId, Type, Data, Headers, Timestamp);
+}
 
 public sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long Version, string Type, string Data,
     string? Headers, DateTimeOffset Timestamp);

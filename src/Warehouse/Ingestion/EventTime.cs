@@ -17,11 +17,14 @@ public static class EventTime
     /// <summary>A device clock this far ahead is tolerated as it is.</summary>
     public static readonly TimeSpan FutureTolerance = TimeSpan.FromSeconds(2);
 
-    public static DateTimeOffset Resolve(JsonTree? original, JsonTree? sent, DateTimeOffset receivedAt, List<string> flags)
+    public static DateTimeOffset Resolve(JsonTree? original, JsonTree? sent, DateTimeOffset receivedAt, List<string> flags) =>
+        ResolveParsed(original, TryParse(sent), receivedAt, flags);
+
+    /// <param name="sentAt">sentAt already parsed (a batch's items share the envelope's: parse it once, not per item).</param>
+    public static DateTimeOffset ResolveParsed(JsonTree? original, DateTimeOffset? sentAt, DateTimeOffset receivedAt, List<string> flags)
     {
         var orig = TryParse(original);
         if (original is not null && !original.IsNull && orig is null) flags.Add(FlagUnparseable);
-        var sentAt = TryParse(sent);
 
         DateTimeOffset ts;
         if (orig is { } o && sentAt is { } s)

@@ -111,7 +111,17 @@ public static class MessageNormalizer
 
         var original = obj["originalTimestamp"] ?? obj["timestamp"];
         var sent = obj["sentAt"] ?? envelope.SentAt;
-        var timestamp = EventTime.Resolve(original, sent, ctx.ReceivedAt, flags);
+        DateTimeOffset? sentAt;
+        if (envelope.LastSentAt is { } last0 && ReferenceEquals(last0.Tree, sent))
+        {
+            sentAt = last0.Parsed;
+        }
+        else
+        {
+            sentAt = EventTime.TryParse(sent);
+            envelope.LastSentAt = (sent, sentAt);
+        }
+        var timestamp = EventTime.ResolveParsed(original, sentAt, ctx.ReceivedAt, flags);
         if (original is not null) obj["originalTimestamp"] = original;
         if (sent is not null) obj["sentAt"] = sent;
         obj["timestamp"] = new JsonText(EventTime.Format(timestamp));
@@ -131,7 +141,8 @@ public static class MessageNormalizer
             headers = Headers(ctx, sent, flags);
             envelope.LastHeaders = (sent, flagKey, headers);
         }
-        var e = new NewEvent(EventIds.ForMessage(ctx.Source.Name, messageId), streamId, type, obj.ToJson(), headers, ctx.ReceivedAt);
+        // UTF-8 straight from the writer to COPY: no UTF-16 string per event (issue 4's throughput work).
+        var e = new NewEvent(EventIds.ForMessage(ctx.Source.Name, messageId), streamId, type, obj.ToJsonUtf8(), headers, ctx.ReceivedAt);
         return new Candidate(e, message.Index, messageId, message.Raw);
     }
 

@@ -23,6 +23,9 @@ public sealed class SegmentBody
     /// <summary>The headers text built for the previous message, reused when sentAt and flags are the same.</summary>
     internal (JsonTree? SentAt, string Flags, string Headers)? LastHeaders { get; set; }
 
+    /// <summary>The sentAt parsed for the previous message, reused while items share the same (envelope) sentAt.</summary>
+    internal (JsonTree? Tree, DateTimeOffset? Parsed)? LastSentAt { get; set; }
+
     /// <summary>Parses a single-call body. Throws <see cref="JsonException"/> when it is not JSON.</summary>
     public static SegmentBody ParseSingle(ReadOnlyMemory<byte> body)
     {

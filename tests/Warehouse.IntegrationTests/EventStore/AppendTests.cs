@@ -95,4 +95,22 @@ public sealed class AppendTests(DatabaseFixture db) : IClassFixture<DatabaseFixt
         Assert.Equal(AppendStatus.Committed, result.Status);
         Assert.Empty(result.Events);
     }
+    [Fact]
+    public async Task an_event_given_as_utf8_bytes_is_stored_as_the_same_json_as_its_text_form()
+    {
+        await using var store = new PostgresEventStore(db.DataSource);
+        var stream = NewStream();
+        // Written as jsonb prints it (keys by length), so the stored text must equal it byte for byte.
+        const string json = """{"n": 12345678901234567890, "type": "track", "event": "Café 🚀 Größe"}""";
+        var fromBytes = new NewEvent(EventIds.ForMessage("web", "utf8-1"), stream, "track", System.Text.Encoding.UTF8.GetBytes(json), null, DateTimeOffset.UtcNow);
+        Assert.Equal(json, fromBytes.Data);
+        Assert.Equal(fromBytes with { }, new NewEvent(fromBytes.Id, stream, "track", json, null, fromBytes.Timestamp));
+        var replaced = fromBytes with { Data = """{"type": "track", "event": "Replaced"}""" };
+        Assert.Null(replaced.DataUtf8);
+
+        var result = await store.AppendAsync([fromBytes, replaced with { Id = EventIds.ForMessage("web", "utf8-2") }]);
+        Assert.Equal(2, result.AppendedCount);
+        var stored = await store.ReadStreamAsync(stream);
+        Assert.Equal([json, """{"type": "track", "event": "Replaced"}"""], stored.Select(e => e.Data));
+    }
 }

@@ -171,6 +171,37 @@ public sealed class GroupCommitTests(DatabaseFixture db) : IClassFixture<Databas
         Assert.Empty(await store.ReadStreamAsync(bad[0].StreamId));
     }
 
+    [Fact]
+    public async Task after_the_server_ends_every_session_the_writer_reconnects_and_appends_commit_again()
+    {
+        await using var store = OneLane();
+        Assert.Equal(1, (await store.AppendAsync([Event(NewStream())])).AppendedCount);
+        // The lane may hold its connection between transactions; end every session but this one, as a restart would.
+        await using (var kill = db.DataSource.CreateCommand(
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()"))
+        {
+            await kill.ExecuteScalarAsync();
+        }
+
+        // An append that meets a dead connection fails (ingestion answers 503, the SDK retries); a writer that kept
+        // using it would fail forever. Each failure costs one dead connection, so a few attempts must get through.
+        var stream = NewStream();
+        var committed = false;
+        for (var attempt = 0; attempt < 20 && !committed; attempt++)
+        {
+            try
+            {
+                committed = (await store.AppendAsync([Event(stream, "after-kill")])).AppendedCount == 1;
+            }
+            catch (NpgsqlException)
+            {
+                // a dead connection: the next attempt opens another
+            }
+        }
+        Assert.True(committed, "no append committed after the server ended the sessions");
+        Assert.Contains(await store.ReadStreamAsync(stream), e => e.Id == EventIds.ForMessage("web", "after-kill"));
+    }
+
     private PostgresEventStore OneLane() => new(db.DataSource, new EventStoreOptions { WriterLanes = 1 },
         Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresEventStore>.Instance);
 }

@@ -13,7 +13,7 @@ public sealed partial class IngestBenchSmokeTests(DatabaseFixture db) : IClassFi
     public async Task a_tiny_bench_run_commits_events_and_ends_with_the_summary_line()
     {
         var exe = Path.Combine(AppContext.BaseDirectory, "warehouse");
-        var run = await ExternalProcess.RunAsync(exe, ["bench", "ingest", "--duration", "1", "--clients", "2", "--batch-size", "20", "--db", db.ConnectionString],
+        var run = await ExternalProcess.RunAsync(exe, ["bench", "ingest", "--duration", "1", "--warmup", "1", "--clients", "2", "--batch-size", "20", "--db", db.ConnectionString],
             timeout: TimeSpan.FromMinutes(4));
         Assert.True(run.ExitCode == 0, run.Stderr);
         var lines = run.Stdout.TrimEnd().Split('\n');

@@ -34,6 +34,22 @@ public sealed class SafeJsonParserTests
         Assert.Equal("""{"k":"漢字 é ☕"}""", RoundTrip("""{"k":"漢字 é \u2615"}""", out _));
     }
 
+    [Fact]
+    public void strings_kept_as_request_bytes_are_written_back_as_their_decoded_form_would_be()
+    {
+        // Unescaped strings stay UTF-8 inside the tree; escaped ones are decoded. Both must write the same JSON,
+        // and read the same through Value.
+        const string raw = """{"plain":"漢字 é ☕ 🚀 </script> 'q'","escaped":"漢字 é \u2615 \ud83d\ude80 <\/script> 'q'","tab":"a\tb\"c\\d","nc":"￿﻿"}""";
+        var tree = (JsonObject)SafeJsonParser.Parse(Encoding.UTF8.GetBytes(raw), out var problem);
+        Assert.Null(problem);
+        Assert.Equal(((JsonText)tree["plain"]!).Value, ((JsonText)tree["escaped"]!).Value);
+        Assert.Equal("a\tb\"c\\d", ((JsonText)tree["tab"]!).Value);
+        var viaStrings = new JsonObject();
+        foreach (var (key, value) in tree.Properties) viaStrings[key] = new JsonText(((JsonText)value).Value);
+        Assert.Equal(viaStrings.ToJson(), tree.ToJson());
+        Assert.Equal(Encoding.UTF8.GetString(viaStrings.ToJsonUtf8()), Encoding.UTF8.GetString(tree.ToJsonUtf8()));
+    }
+
     [Theory]
     [InlineData("1e1001")]
     [InlineData("1e-1001")]

@@ -53,7 +53,8 @@ internal static class AppendTransaction
             await copy.WriteAsync(e.Id, NpgsqlDbType.Uuid, ct);
             await copy.WriteAsync(e.StreamId, NpgsqlDbType.Varchar, ct);
             await copy.WriteAsync(r.Version, NpgsqlDbType.Bigint, ct);
-            await copy.WriteAsync(e.Data, NpgsqlDbType.Jsonb, ct);
+            if (e.DataUtf8 is { } utf8) await copy.WriteAsync(utf8, NpgsqlDbType.Jsonb, ct);
+            else await copy.WriteAsync(e.Data, NpgsqlDbType.Jsonb, ct);
             await copy.WriteAsync(e.Type, NpgsqlDbType.Varchar, ct);
             await copy.WriteAsync(e.Timestamp.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
             if (e.Headers is null) await copy.WriteNullAsync(ct);

@@ -21,6 +21,13 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
     private readonly AppendBudget _budget;
     private readonly Task _loop;
 
+    // The lane's connection, kept open from one transaction to the next while calls keep queueing (only the writer
+    // loop touches it). Returned to the pool, a connection is reset (DISCARD ALL), which also throws away the
+    // backend's cached plans: under load wh_reserve's query and the foreign-key check were planned again for every
+    // transaction. When the queue runs empty it goes back to the pool, so an idle (or never disposed) store holds
+    // no connection.
+    private NpgsqlConnection? _connection;
+
     public GroupCommitWriter(NpgsqlDataSource dataSource, EventStoreOptions options, AppendBudget budget, EventStoreStats stats, ILogger logger)
     {
         _dataSource = dataSource;
@@ -77,6 +84,7 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
             {
                 foreach (var pending in batch) Release(pending);
             }
+            if (!reader.TryPeek(out _)) DropConnection();
         }
     }
 
@@ -130,12 +138,7 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             try
             {
-                await using var conn = await _dataSource.OpenConnectionAsync();
-                await using var tx = await conn.BeginTransactionAsync();
-                var results = await AppendTransaction.WriteAsync(conn, events, CancellationToken.None);
-                await tx.CommitAsync();
-                Committed?.Invoke();
-                return results;
+                return await CommitOnceAsync(events);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation
                                               && e.ConstraintName == "idx_mt_events_event_id" && attempt < UniqueViolationRetries)
@@ -144,7 +147,38 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
                 // check now sees it and reports a duplicate (first write wins).
                 Stats.CountRetry();
             }
+            catch (Exception e) when (e is not PostgresException)
+            {
+                // I/O, timeout, a dropped server: the connection is not trusted again; the next transaction opens a
+                // fresh one. (After an error PostgreSQL reported, the rolled-back connection is fine to reuse.)
+                DropConnection();
+                throw;
+            }
         }
+    }
+
+    private async Task<AppendedEvent[]> CommitOnceAsync(IReadOnlyList<NewEvent> events)
+    {
+        var conn = await ConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var results = await AppendTransaction.WriteAsync(conn, events, CancellationToken.None);
+        await tx.CommitAsync();
+        Committed?.Invoke();
+        return results;
+    }
+
+    private async Task<NpgsqlConnection> ConnectionAsync()
+    {
+        if (_connection is { State: System.Data.ConnectionState.Open } open) return open;
+        DropConnection(); // closed or broken (e.g. the server ended the session): start over
+        return _connection = await _dataSource.OpenConnectionAsync();
+    }
+
+    private void DropConnection()
+    {
+        var connection = _connection;
+        _connection = null;
+        connection?.Dispose();
     }
 
     private static List<NewEvent> Concatenate(List<PendingAppend> batch, int eventCount)
@@ -159,6 +193,7 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
         // Finish what was accepted (its callers are waiting for a durable answer), then stop.
         _queue.Writer.TryComplete();
         await _loop;
+        if (_connection is not null) await _connection.DisposeAsync();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A shared append transaction of {Calls} calls failed ({Error}); retrying each call alone so only the culprit fails")]

@@ -64,6 +64,10 @@ public static class SafeJsonParser
                     array.Items.Add(ReadValue(ref reader, baseDepth, ref problem));
                 return array;
             case JsonTokenType.String:
+                // Unescaped valid UTF-8 cannot hold NUL (JSON forbids raw control characters) nor a lone surrogate:
+                // keep the bytes as they are; anything else goes through the decoding that makes it storable.
+                if (!reader.ValueIsEscaped && !reader.HasValueSequence && System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+                    return new JsonText(reader.ValueSpan.ToArray());
                 return new JsonText(ReadString(ref reader));
             case JsonTokenType.Number:
                 var raw = Encoding.ASCII.GetString(reader.ValueSpan);
