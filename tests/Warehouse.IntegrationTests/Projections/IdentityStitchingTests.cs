@@ -140,4 +140,24 @@ public sealed class IdentityStitchingTests(DatabaseFixture db) : IClassFixture<D
         Assert.StartsWith("sha256:", email, StringComparison.Ordinal);
         Assert.DoesNotContain("example", email, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task the_newest_identify_wins_per_trait_whatever_the_order_batches_bring_them_in()
+    {
+        var user = "crm-" + Guid.NewGuid().ToString("N")[..8];
+        // The newer identify arrives (and is projected) first; the older one, days late, may only fill gaps.
+        await Projecting.AppendAsync(db.DataSource, Identify(user, null, T0.AddDays(3), new { plan = "pro", seats = 5 }));
+        await Projecting.CatchUpAsync(db.DataSource);
+        await Projecting.AppendAsync(db.DataSource, Identify(user, null, T0, new { plan = "free", company = "Acme" }));
+        await Projecting.CatchUpAsync(db.DataSource);
+        // Then a newer one still, in the same batch as an older one (whose company is still newer than "Acme").
+        await Projecting.AppendAsync(db.DataSource, Identify(user, null, T0.AddDays(5), new { seats = 7 }),
+            Identify(user, null, T0.AddDays(1), new { seats = 1, company = "Acme Ltd" }));
+        await Projecting.CatchUpAsync(db.DataSource);
+
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        var traits = await conn.QuerySingleAsync<string>(
+            "select traits::text from warehouse.dim_users where user_id = @user", new { user });
+        Assert.Equal("""{"plan": "pro", "seats": 7, "company": "Acme Ltd"}""", traits);
+    }
 }

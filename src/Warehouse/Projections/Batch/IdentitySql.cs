@@ -12,14 +12,15 @@ internal static class IdentitySql
     /// <summary>
     /// Every id the batch mentions becomes (or stays) an identity; each identity also keeps its own earliest
     /// activity event (strict first touch: that event's campaign, even if it has none). A person's first touch is
-    /// the earliest over its identities, so merges need no replay. One statement writes both, so a new identity is
-    /// written once, not inserted and then updated (that update was a sixth of a rebuild's time).
+    /// the earliest over its identities, so merges need no replay. Identify traits too: newest event time per key
+    /// wins. One statement writes all three, so a new identity is written once, not inserted and then updated
+    /// (those updates were a fifth of a rebuild's time).
     /// </summary>
     public static readonly string Register = """
         insert into {s}.identities as i (identity, user_key, is_user, last_seen_at, first_at, first_seq, first_source,
-            first_medium, first_campaign, first_referrer, first_landing_page, first_device, first_country)
+            first_medium, first_campaign, first_referrer, first_landing_page, first_device, first_country, traits, traits_at)
         select g.id, warehouse.wh_key(g.id), g.is_user, g.seen_at, f.occurred_at, f.seq, f.utm_source, f.utm_medium,
-               f.utm_campaign, f.referrer, f.landing_page, f.device, f.country
+               f.utm_campaign, f.referrer, f.landing_page, f.device, f.country, coalesce(t.traits, '{}'), t.at
         from (
             select x.id, bool_or(x.is_user) as is_user, max(x.seen_at) as seen_at
             from (
@@ -38,6 +39,22 @@ internal static class IdentitySql
             from _b where category is not null and category <> 'refund' and primary_id is not null
             order by primary_id, occurred_at, seq
         ) f on f.primary_id = g.id
+        left join (
+            -- identify traits: per key the newest value (event time, then sequence); e-mail addresses and phone
+            -- numbers pseudonymised (sha256 of the trimmed lower-case value) before they reach the star schema
+            select primary_id, jsonb_object_agg(k, v) as traits, max(occurred_at) as at
+            from (
+                select distinct on (b.primary_id, e.key) b.primary_id, e.key as k,
+                       case when lower(e.key) in ('email', 'phone') and jsonb_typeof(e.value) = 'string'
+                            then to_jsonb('sha256:' || encode(sha256(convert_to(lower(trim(e.value #>> '{}')), 'UTF8')), 'hex'))
+                            else e.value end as v,
+                       b.occurred_at
+                from _b b cross join lateral jsonb_each(b.traits) e
+                where b.type = 'identify' and b.primary_id is not null
+                order by b.primary_id, e.key, b.occurred_at desc, b.seq desc
+            ) per_key
+            group by primary_id
+        ) t on t.primary_id = g.id
         on conflict (identity) do update
             set is_user = i.is_user or excluded.is_user,
                 last_seen_at = greatest(i.last_seen_at, excluded.last_seen_at),
@@ -49,16 +66,21 @@ internal static class IdentitySql
                 first_referrer = case when {earlier} then excluded.first_referrer else i.first_referrer end,
                 first_landing_page = case when {earlier} then excluded.first_landing_page else i.first_landing_page end,
                 first_device = case when {earlier} then excluded.first_device else i.first_device end,
-                first_country = case when {earlier} then excluded.first_country else i.first_country end
+                first_country = case when {earlier} then excluded.first_country else i.first_country end,
+                -- the newer side's keys win; traits of the same time: this batch's
+                traits = case when excluded.traits_at is null then i.traits
+                              when i.traits_at is null or excluded.traits_at >= i.traits_at then i.traits || excluded.traits
+                              else excluded.traits || i.traits end,
+                traits_at = greatest(i.traits_at, excluded.traits_at)
             where (excluded.is_user and not i.is_user)
                or excluded.last_seen_at > coalesce(i.last_seen_at, '-infinity')
                or {earlier}
+               or excluded.traits_at is not null
         """.Replace("{earlier}", EarlierFirstTouch, StringComparison.Ordinal);
 
     /// <summary>The batch brings an activity event earlier (event time, then sequence) than the identity's first.</summary>
     private const string EarlierFirstTouch =
         "(excluded.first_at is not null and (i.first_at is null or (excluded.first_at, excluded.first_seq) < (i.first_at, i.first_seq)))";
-
 
     /// <summary>
     /// The links this batch brings, as pairs of person keys that differ (identify, alias, any event with both
@@ -88,31 +110,6 @@ internal static class IdentitySql
         update {s}.identities i set user_key = m.new_key from _m m where i.user_key = m.old_key;
         update {s}.fct_interactions f set user_key = m.new_key from _m m where f.user_key = m.old_key;
         delete from {s}.dim_users d using _m m where d.user_key = m.old_key;
-        """;
-
-    /// <summary>
-    /// Identify traits, newest event time per key wins; e-mail addresses and phone numbers are pseudonymised
-    /// (sha256 of the trimmed lower-case value) before they reach the star schema.
-    /// </summary>
-    public const string Traits = """
-        update {s}.identities i
-        set traits = case when i.traits_at is null or t.at >= i.traits_at then i.traits || t.traits else t.traits || i.traits end,
-            traits_at = greatest(i.traits_at, t.at)
-        from (
-            select primary_id, jsonb_object_agg(k, v) as traits, max(occurred_at) as at
-            from (
-                select distinct on (b.primary_id, e.key) b.primary_id, e.key as k,
-                       case when lower(e.key) in ('email', 'phone') and jsonb_typeof(e.value) = 'string'
-                            then to_jsonb('sha256:' || encode(sha256(convert_to(lower(trim(e.value #>> '{}')), 'UTF8')), 'hex'))
-                            else e.value end as v,
-                       b.occurred_at
-                from _b b cross join lateral jsonb_each(b.traits) e
-                where b.type = 'identify' and b.primary_id is not null
-                order by b.primary_id, e.key, b.occurred_at desc, b.seq desc
-            ) per_key
-            group by primary_id
-        ) t
-        where i.identity = t.primary_id
         """;
 
     /// <summary>_k: the persons whose identities this batch touched (after merges).</summary>

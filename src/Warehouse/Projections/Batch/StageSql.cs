@@ -71,7 +71,6 @@ internal static class StageSql
     public const string Kinds = """
         select count(*),
                count(*) filter (where type = 'product_upserted'),
-               count(*) filter (where type = 'identify'),
                count(*) filter (where category = 'purchase'),
                count(*) filter (where category in ('product_view', 'add_to_cart', 'remove_from_cart', 'purchase')),
                count(*) filter (where (user_id is not null and anon_id is not null) or type = 'alias')

@@ -37,7 +37,6 @@ internal static class StarSchemaBatch
         if (kinds.Links > 0) await MergeAsync(conn, tx, schema, changed, ct);
 
         await ExecAsync(conn, tx, Join(
-            kinds.Identifies > 0 ? In(schema, IdentitySql.Traits) : null,
             kinds.ProductLines > 0 ? In(schema, FactSql.TrackerProducts) : null,
             kinds.Catalogue > 0 ? In(schema, FactSql.CatalogueProducts) : null,
             In(schema, FactSql.Interactions),
@@ -95,7 +94,7 @@ internal static class StarSchemaBatch
     /// <summary>Schema names come from code (warehouse or the rebuild's own), never from input.</summary>
     private static string In(string schema, string sql) => sql.Replace("{s}", schema, StringComparison.Ordinal);
 
-    private sealed record Kinds(int Events, long Catalogue, long Identifies, long Purchases, long ProductLines, long Links);
+    private sealed record Kinds(int Events, long Catalogue, long Purchases, long ProductLines, long Links);
 
     private static string Join(params string?[] statements) =>
         string.Join(";\n", statements.Where(x => x is not null).Select(x => x!.Trim().TrimEnd(';')));
@@ -105,7 +104,7 @@ internal static class StarSchemaBatch
         await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return new Kinds((int)reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+        return new Kinds((int)reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
     }
 
     private static async Task ExecAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct, params object[] args)
