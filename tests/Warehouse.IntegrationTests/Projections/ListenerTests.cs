@@ -84,4 +84,28 @@ public sealed class ListenerTests(DatabaseFixture db) : IClassFixture<DatabaseFi
         foreach (var test in Warehouse.Database.Migrations.SqlScripts.DataTests())
             Assert.Empty(await conn.QueryAsync(test.Sql));
     }
+
+    private sealed class FailingAfterSwap : IStarSchemaListener
+    {
+        public Task OnUsersChangedAsync(NpgsqlConnection connection, IReadOnlyCollection<long> userKeys, CancellationToken ct) => Task.CompletedTask;
+
+        public Task OnRebuiltAsync(NpgsqlConnection connection, string schema, CancellationToken ct) => Task.CompletedTask;
+
+        public async Task OnSwappedInAsync(NpgsqlConnection connection, CancellationToken ct) =>
+            await connection.ExecuteAsync("select 1 / 0"); // a PostgreSQL error, as a failing refresh would raise
+    }
+
+    [Fact]
+    public async Task a_failure_after_the_swap_does_not_undo_or_fail_the_rebuild()
+    {
+        var s = Guid.NewGuid().ToString("N")[..8];
+        await Projecting.AppendAsync(db.DataSource, Page(null, "anon-" + s, T0));
+        var report = await new ProjectionRebuild(db.DataSource, new PostgresEventStore(db.DataSource), [new FailingAfterSwap()],
+            new ProjectionOptions(), "warehouse_reader", NullLoggerFactory.Instance).RunAsync(null, default);
+
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        Assert.Equal(report.Checkpoint, await conn.ExecuteScalarAsync<long>("select last_seq from warehouse.projection_checkpoints"));
+        Assert.Equal(1, await conn.ExecuteScalarAsync<long>(
+            "select count(*) from warehouse.identities where identity = @id", new { id = "anon-" + s }));
+    }
 }
