@@ -85,6 +85,56 @@ public sealed class HighWaterTests(DatabaseFixture db) : IClassFixture<DatabaseF
     }
 
     [Fact]
+    public async Task a_long_write_transaction_of_this_database_that_does_not_append_does_not_hold_the_mark_back()
+    {
+        // A projection rebuild chunk, a KPI refresh: they write (so they hold an xid) but never draw event numbers.
+        // The store is running before it starts (a transaction older than the first tracker that saw the append lock
+        // might still run wh_reserve's old body: migration 0033).
+        await using var store = new PostgresEventStore(db.DataSource);
+        await store.GetHighWaterMarkAsync();
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using (var cmd = new NpgsqlCommand("create table public.held_here(x int); insert into public.held_here values (1)", conn, tx))
+            await cmd.ExecuteNonQueryAsync();
+
+        var result = await store.AppendAsync(Events(3, _ => NewStream()));
+        var last = result.Events.Max(e => e.Sequence);
+        var mark = await store.WaitForEventsAsync(last - 1, TimeSpan.FromSeconds(20));
+        Assert.True(mark.Safe >= last, $"mark {mark.Safe} held below {last} by a transaction that never appends");
+        await tx.RollbackAsync();
+    }
+
+    [Fact]
+    public async Task a_transaction_older_than_the_append_lock_still_holds_the_mark_while_it_may_draw_without_it()
+    {
+        // The upgrade to migration 0033: a transaction that began before any tracker saw wh_reserve take the append
+        // lock may still run the old body, which draws numbers without it. Simulated by drawing directly.
+        await using (var reset = db.DataSource.CreateCommand("delete from events.wh_append_lock_seen"))
+            await reset.ExecuteNonQueryAsync();
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        long drawn;
+        await using (var cmd = new NpgsqlCommand("select pg_current_xact_id(); select nextval('events.mt_events_sequence')", conn, tx))
+        {
+            await using var reader = await cmd.ExecuteReaderAsync();
+            await reader.NextResultAsync();
+            await reader.ReadAsync();
+            drawn = reader.GetInt64(0);
+        }
+
+        await using var store = new PostgresEventStore(db.DataSource); // its first call stores "seen since now"
+        var later = await store.AppendAsync(Events(2, _ => NewStream()));
+        for (var poll = 0; poll < 10; poll++)
+        {
+            var mark = await store.GetHighWaterMarkAsync();
+            Assert.True(mark.Safe < drawn, $"mark {mark.Safe} passed {drawn}, drawn by a transaction older than the append lock");
+        }
+        await tx.RollbackAsync();
+        var after = await store.WaitForEventsAsync(later.Events.Max(e => e.Sequence) - 1, TimeSpan.FromSeconds(20));
+        Assert.True(after.Safe >= later.Events.Max(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task a_new_store_starts_from_the_stored_mark()
     {
         long safe;

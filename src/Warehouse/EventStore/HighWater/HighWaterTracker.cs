@@ -5,19 +5,18 @@ namespace Warehouse.EventStore;
 
 /// <summary>
 /// The safe high-water mark by transaction ids, without timeouts (shared/reference/event-store-lessons.md §8).
-/// events.wh_reserve gives its transaction an xid before it calls nextval, and a transaction holds the lock on its
-/// own xid (pg_locks, locktype 'transactionid') from the moment it has one until it ends. So: read the allocated
-/// high L, then, in a LATER statement, the set R of transactions holding an xid. Every transaction that drew a
-/// number ≤ L had its xid before L was read, so it has ended or is in R. Once every member of R has ended, every
-/// seq ≤ L is final: committed and visible, or never will be. The holes below it are then logged
+/// events.wh_reserve gives its transaction an xid and takes the shared append lock (an advisory lock, migration 0033)
+/// before it calls nextval, and a transaction holds both from then until it ends. So: read the allocated high L,
+/// then, in a LATER statement, the set R of transactions holding an xid and the append lock. Every transaction that
+/// drew a number ≤ L held both before L was read, so it has ended or is in R. Once every member of R has ended,
+/// every seq ≤ L is final: committed and visible, or never will be. The holes below it are then logged
 /// (events.mt_high_water_skips) and the mark is stored (mt_event_progression 'HighWaterMark').
 /// Not the snapshot's xmin/xmax: PostgreSQL sets xmax to the latest COMPLETED xid + 1, so a running transaction
 /// whose xid is newer than every completed one appears in neither xmin nor the in-progress list (measured).
-/// Only transactions of backends connected to this database count: a backend is bound to one database for its
-/// whole life and cannot draw from this database's sequence otherwise, so another database's long transaction
-/// (another tenant of a shared server, another test class) does not hold our mark back. Caveat of the method:
-/// any transaction of this database that holds an xid when L is read holds the mark back until it ends, so do not
-/// keep write transactions open for long, and never poll the mark from inside one (it would wait for itself).
+/// Only transactions of this database's backends count (a backend cannot draw from another database's sequence),
+/// and of those only appenders: a rebuild chunk, a KPI refresh or another tenant's long transaction does not hold
+/// the mark back. Caveat: a long APPEND transaction does, so keep them short, and never poll the mark from inside
+/// one (it would wait for itself).
 /// </summary>
 internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
 {
@@ -38,13 +37,36 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
 
     private const string AllocatedSql = "select case when is_called then last_value else last_value - 1 end from events.mt_events_sequence";
 
+    /// <summary>
+    /// The xid holders of this database that may hold event numbers: those holding the append lock events.wh_reserve
+    /// takes before it draws (migration 0033); until this tracker has seen that definition ($1 null), every one; and
+    /// those that started before it saw it ($1), since they may have run the old body, which drew without the lock.
+    /// A prepared transaction has no backend: kept (safe side). Other databases' backends never count: a backend is
+    /// bound to one database and cannot draw from this one's sequence.
+    /// </summary>
     private const string RunningSql = """
         select coalesce(array_agg(l.transactionid::text::bigint), '{}') from pg_locks l
         where l.locktype = 'transactionid' and l.mode = 'ExclusiveLock' and l.granted
-          and (l.pid is null -- a prepared transaction: no backend, so keep it (safe side)
-               or l.pid in (select a.pid from pg_stat_activity a where a.datid =
-                                (select d.oid from pg_database d where d.datname = current_database())))
+          and (l.pid is null
+               or l.pid in (select a.pid from pg_stat_activity a
+                            where a.datid = (select d.oid from pg_database d where d.datname = current_database())
+                              and ($1::timestamptz is null
+                                   or a.xact_start < $1::timestamptz
+                                   or exists (select 1 from pg_locks al
+                                              where al.pid = a.pid and al.locktype = 'advisory' and al.granted
+                                                and al.classid = 1464353104 and al.objid = 1346719300 and al.objsubid = 1))))
         """;
+
+    /// <summary>Whether events.wh_reserve takes the append lock (key 6289348692822806084, "WHAPPEND"), and the server time now.</summary>
+    private const string AnnouncesSql = """
+        select clock_timestamp(),
+               coalesce((select position('pg_advisory_xact_lock_shared(6289348692822806084)' in p.prosrc) > 0
+                         from pg_proc p where p.oid = to_regprocedure('events.wh_reserve(uuid[], character varying[])')), false)
+        """;
+
+    /// <summary>Server time since which wh_reserve takes the append lock (events.wh_append_lock_seen); null until seen.</summary>
+    private DateTime? _announcedSince;
+
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<(long Allocated, long[] Running, long At)> _observations = [];
@@ -57,13 +79,14 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             if (_safe < 0) _safe = await LoadStoredAsync(conn, ct);
+            _announcedSince ??= await AnnouncedSinceAsync(conn, ct);
 
             long allocated;
             HashSet<long> running;
             await using (var batch = new NpgsqlBatch(conn))
             {
                 batch.BatchCommands.Add(new(AllocatedSql));
-                batch.BatchCommands.Add(new(RunningSql));
+                batch.BatchCommands.Add(Running());
                 await using var reader = await batch.ExecuteReaderAsync(ct);
                 await reader.ReadAsync(ct);
                 allocated = reader.GetInt64(0);
@@ -127,10 +150,35 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
         return safe;
     }
 
-    private static async Task<HashSet<long>> ReadRunningAsync(NpgsqlConnection conn, CancellationToken ct)
+    private async Task<HashSet<long>> ReadRunningAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(RunningSql, conn);
-        return [.. (long[])(await cmd.ExecuteScalarAsync(ct))!];
+        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { Running() } };
+        return [.. (long[])(await batch.ExecuteScalarAsync(ct))!];
+    }
+
+    private NpgsqlBatchCommand Running() =>
+        new(RunningSql) { Parameters = { new NpgsqlParameter<DateTime?> { TypedValue = _announcedSince, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz } } };
+
+    /// <summary>
+    /// When wh_reserve already takes the append lock: the earliest time any tracker saw that (stored by the first;
+    /// a time read after the definition committed, so every transaction started later runs the new body).
+    /// </summary>
+    private static async Task<DateTime?> AnnouncedSinceAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        DateTime now;
+        await using (var cmd = new NpgsqlCommand(AnnouncesSql, conn))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            if (!reader.GetBoolean(1)) return null;
+            now = reader.GetDateTime(0);
+        }
+        await using var store = new NpgsqlCommand("""
+            with first as (insert into events.wh_append_lock_seen (seen_at) values ($1) on conflict (only_row) do nothing returning seen_at)
+            select coalesce((select seen_at from first), (select seen_at from events.wh_append_lock_seen))
+            """, conn);
+        store.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        return (DateTime)(await store.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>The mark stored by any process: it was proved safe when stored, so gaps below it are already logged.</summary>
