@@ -27,7 +27,7 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
     /// (reserve, COPY, commit: a few ms), so the observation a call makes is usually final a few ms later; without
     /// settling it would wait for the NEXT call, and under steady traffic the daemon (which calls between batches)
     /// would always project one batch behind: a whole batch duration of freshness lost. Bounded, because a long
-    /// write transaction (a rebuild chunk, a bulk import) legitimately holds the mark for its whole life; while
+    /// append transaction (a big import) legitimately holds the mark for its whole life; while
     /// the oldest pending observation is older than <see cref="SettleWindow"/>, such a transaction is what holds
     /// it, and settling is skipped rather than polling pg_locks in vain on every call.
     /// </summary>
@@ -39,8 +39,9 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// The xid holders of this database that may hold event numbers: those holding the append lock events.wh_reserve
-    /// takes before it draws (migration 0033); until this tracker has seen that definition ($1 null), every one; and
-    /// those that started before it saw it ($1), since they may have run the old body, which drew without the lock.
+    /// takes before it draws (migration 0033); while no tracker has seen that definition yet ($1 null), every one;
+    /// and those that started before a tracker first saw it ($1), since they may run the old body, which draws
+    /// without the lock.
     /// A prepared transaction has no backend: kept (safe side). Other databases' backends never count: a backend is
     /// bound to one database and cannot draw from this one's sequence.
     /// </summary>
@@ -66,7 +67,6 @@ internal sealed class HighWaterTracker(NpgsqlDataSource dataSource)
 
     /// <summary>Server time since which wh_reserve takes the append lock (events.wh_append_lock_seen); null until seen.</summary>
     private DateTime? _announcedSince;
-
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<(long Allocated, long[] Running, long At)> _observations = [];
