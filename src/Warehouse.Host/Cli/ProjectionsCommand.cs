@@ -58,7 +58,7 @@ public static class ProjectionsCommand
         var report = await RunWithProgressAsync(rebuild, ct);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Rebuilt the star schema from {report.Events} events (checkpoint {report.Checkpoint}, {report.DeadLetters} dead letters): " +
-            $"{report.EventsPerSecond:0} events/s replay, {report.TotalSeconds:0.0} s in all."));
+            $"{report.EventsPerSecond:0} events/s replay on {report.Workers} connection(s), {report.TotalSeconds:0.0} s in all."));
         return 0;
     }
 

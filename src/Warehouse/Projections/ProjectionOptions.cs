@@ -16,6 +16,13 @@ public sealed class ProjectionOptions
     /// progress bar moving and the chunk's temp tables near the rebuild session's temp_buffers (512 MB).
     /// </summary>
     public int RebuildChunkSize { get; set; } = 500_000;
+
+    /// <summary>
+    /// Connections a rebuild replays on, each the events of its share of persons (Rebuild/ParallelReplay), so
+    /// PostgreSQL uses that many cores. 1 replays in sequence on one connection; a store holding an event the
+    /// projection dead-letters is always replayed in sequence (the result is exact either way).
+    /// </summary>
+    public int RebuildWorkers { get; set; } = 2;
 }
 
 public sealed class DaemonOptions

@@ -10,14 +10,17 @@ namespace Warehouse.IntegrationTests.Projections;
 
 public sealed class RebuildTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    private ProjectionRebuild Rebuild(int chunk = 50_000) => new(db.DataSource, new PostgresEventStore(db.DataSource), [],
-        new ProjectionOptions { RebuildChunkSize = chunk }, "warehouse_reader", NullLoggerFactory.Instance);
+    private ProjectionRebuild Rebuild(int chunk = 50_000, int workers = 2) => new(db.DataSource, new PostgresEventStore(db.DataSource), [],
+        new ProjectionOptions { RebuildChunkSize = chunk, RebuildWorkers = workers }, "warehouse_reader", NullLoggerFactory.Instance);
 
-    [Fact]
-    public async Task a_rebuild_produces_exactly_what_incremental_projection_produced_for_shuffled_random_traffic()
+    [Theory]
+    [InlineData(1)] // in sequence: the daemon's own batches, big
+    [InlineData(2)] // in parallel: persons, products and orders decided first, then two workers by person
+    [InlineData(3)]
+    public async Task a_rebuild_produces_exactly_what_incremental_projection_produced_for_shuffled_random_traffic(int workers)
     {
-        var events = ProjectTraffic.Generate(persons: 150, seed: 7, start: TrackerEvents.T0);
-        var random = new Random(7);
+        var events = ProjectTraffic.Generate(persons: 150, seed: 7 + workers, start: TrackerEvents.T0);
+        var random = new Random(7 + workers);
         for (var i = 0; i < events.Count;)
         {
             var n = random.Next(1, 60);
@@ -29,8 +32,9 @@ public sealed class RebuildTests(DatabaseFixture db) : IClassFixture<DatabaseFix
         var incremental = await StarSchemaSnapshot.TakeAsync(db.DataSource);
         Assert.True(incremental.Count > events.Count, "the traffic should give more rows than events");
 
-        var report = await Rebuild(chunk: 500).RunAsync(null, default);
+        var report = await Rebuild(chunk: 500, workers).RunAsync(null, default);
         Assert.True(report.Events >= events.Count);
+        Assert.Equal(workers, report.Workers);
 
         StarSchemaSnapshot.AssertEqual(incremental, await StarSchemaSnapshot.TakeAsync(db.DataSource));
         await using var conn = await db.DataSource.OpenConnectionAsync();

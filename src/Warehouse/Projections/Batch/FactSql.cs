@@ -101,6 +101,17 @@ internal static class FactSql
         where o.order_id is null or (c.occurred_at, c.seq) < (o.occurred_at, o.event_seq)
         """;
 
+    /// <summary>
+    /// A parallel rebuild's _w: the orders were decided once over the whole store before the workers started
+    /// (ParallelReplaySql.Orders), so a worker's winners are simply its events that won, and nothing is replaced.
+    /// </summary>
+    public const string DecidedOrderWinners = """
+        create temp table _w on commit drop as
+        select o.order_id, o.event_id, o.event_seq as seq, o.occurred_at, false as replaces
+        from {s}.orders o join _b b on b.event_id = o.event_id
+        where b.category = 'purchase'
+        """;
+
     /// <summary>Returns the persons whose superseded order lines were removed (their facts changed).</summary>
     public const string ReplaceOrders = """
         delete from {s}.fct_interactions f using _w w

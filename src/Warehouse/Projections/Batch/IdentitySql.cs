@@ -19,16 +19,17 @@ internal static class IdentitySql
     public static readonly string Register = """
         insert into {s}.identities as i (identity, user_key, is_user, last_seen_at, first_at, first_seq, first_source,
             first_medium, first_campaign, first_referrer, first_landing_page, first_device, first_country, traits, traits_at)
-        select g.id, warehouse.wh_key(g.id), g.is_user, g.seen_at, f.occurred_at, f.seq, f.utm_source, f.utm_medium,
+        select g.id, coalesce(g.person_key, warehouse.wh_key(g.id)), g.is_user, g.seen_at, f.occurred_at, f.seq, f.utm_source, f.utm_medium,
                f.utm_campaign, f.referrer, f.landing_page, f.device, f.country, coalesce(t.traits, '{}'), t.at
         from (
-            select x.id, bool_or(x.is_user) as is_user, max(x.seen_at) as seen_at
+            -- person_key: the final key a parallel rebuild already knows (null otherwise: the id's own key, merged later)
+            select x.id, bool_or(x.is_user) as is_user, max(x.seen_at) as seen_at, max(x.person_key) as person_key
             from (
-                select user_id as id, true as is_user, occurred_at as seen_at from _b where user_id is not null and type <> 'product_upserted'
+                select user_id as id, true as is_user, occurred_at as seen_at, person_key from _b where user_id is not null and type <> 'product_upserted'
                 union all
-                select anon_id, false, null from _b where anon_id is not null and type <> 'product_upserted'
+                select anon_id, false, null, person_key from _b where anon_id is not null and type <> 'product_upserted'
                 union all
-                select previous_id, false, null from _b where previous_id is not null and type = 'alias'
+                select previous_id, false, null, person_key from _b where previous_id is not null and type = 'alias'
             ) x
             group by x.id
         ) g

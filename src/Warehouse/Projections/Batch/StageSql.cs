@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Warehouse.Projections.Batch;
 
 /// <summary>
@@ -11,16 +13,39 @@ internal static class StageSql
     /// <summary>A batch may run several ranges in one transaction (the projector splits a failing one).</summary>
     public const string DropTemps = "drop table if exists pg_temp._b, pg_temp._l, pg_temp._m, pg_temp._w, pg_temp._k";
 
-    /// <summary>$1 = floor (exclusive), $2 = ceiling (inclusive). One statement: it has parameters.</summary>
-    public const string Stage = """
+    /// <summary>
+    /// The events with floor &lt; seq_id ≤ ceiling; with a share, only those of its persons (a parallel rebuild's
+    /// worker), each carrying its person's final key. The bounds are longs from code, formatted invariantly.
+    /// </summary>
+    public static string Stage(long floor, long ceiling, PersonShare? share = null) => StageTemplate
+        .Replace("{person_key}", share is null ? "null::bigint" : PersonKey, StringComparison.Ordinal)
+        .Replace("{person_join}", share is null ? "" : $"left join {share.PersonMap} pm on pm.identity = p.primary_id", StringComparison.Ordinal)
+        .Replace("$1", floor.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("$2", ceiling.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        + (share is null ? "" : $"\n  and mod(coalesce({PersonKey}, 0), {share.Count}) in ({share.Index}, {share.Index - share.Count})");
+
+    /// <summary>
+    /// The catalogue events and every event that names a product or an order, from the start to the ceiling: what a
+    /// parallel rebuild folds into dim_products and orders once, before its workers split the persons.
+    /// </summary>
+    public static string StageProductsAndOrders(long ceiling) => Stage(0, ceiling)
+        + "\n  and (c.category in ('product_view', 'add_to_cart', 'remove_from_cart', 'purchase') or e.type = 'product_upserted')";
+
+    /// <summary>
+    /// A person's final key in a parallel rebuild: from the person map when its identities merge, else the key of
+    /// the event's primary id itself (the smallest key of a person is its own when it merges with nobody).
+    /// </summary>
+    private const string PersonKey = "coalesce(pm.user_key, warehouse.wh_key(p.primary_id))";
+
+    private const string StageTemplate = """
         create temp table _b on commit drop as
-        select e.seq_id as seq, e.id as event_id, e.type, e.stream_id,
+        select e.seq_id as seq, e.id as event_id, e.type, e.stream_id, {person_key} as person_key,
                e.timestamp as received_at,
                e.headers ->> 'source' as source,
                nullif(e.data ->> 'userId', '') as user_id,
                nullif(e.data ->> 'anonymousId', '') as anon_id,
                nullif(e.data ->> 'previousId', '') as previous_id,
-               coalesce(nullif(e.data ->> 'userId', ''), nullif(e.data ->> 'anonymousId', '')) as primary_id,
+               p.primary_id,
                coalesce((e.data ->> 'timestamp')::timestamptz, e.timestamp) as occurred_at,
                c.category,
                case when e.type = 'track' then e.data ->> 'event'
@@ -38,6 +63,8 @@ internal static class StageSql
                nullif(coalesce(e.data -> 'context' -> 'location' ->> 'country',
                                upper(split_part(replace(e.data -> 'context' ->> 'locale', '_', '-'), '-', 2))), '') as country
         from events.mt_events e
+        cross join lateral (select coalesce(nullif(e.data ->> 'userId', ''), nullif(e.data ->> 'anonymousId', '')) as primary_id) p
+        {person_join}
         cross join lateral (select case
             when e.type = 'page' then 'page_view'
             when e.type = 'screen' then 'screen_view'
@@ -83,13 +110,19 @@ internal static class StageSql
     /// The event's time and currency come along, so the product upsert reads _l alone (joining _b back was most of
     /// its time).
     /// </summary>
-    public const string Lines = """
-        create temp table _l on commit drop as
+    public const string Lines = "create temp table _l on commit drop as\n" + ProductEventLines + "\nunion all\n" + OrderProductLines;
+
+    /// <summary>Only the order lines: a parallel rebuild's workers leave products to the pass before them.</summary>
+    public const string PurchaseLines = "create temp table _l on commit drop as\n" + OrderProductLines;
+
+    private const string ProductEventLines = """
         select b.seq, b.event_id, b.category, null::bigint as n, b.props as p,
                nullif(coalesce(b.props ->> 'product_id', b.props ->> 'sku', b.props ->> 'id'), '') as product_id,
                b.occurred_at, b.props ->> 'currency' as event_currency
         from _b b where b.category in ('product_view', 'add_to_cart', 'remove_from_cart')
-        union all
+        """;
+
+    private const string OrderProductLines = """
         select b.seq, b.event_id, b.category, x.n, x.p,
                nullif(coalesce(x.p ->> 'product_id', x.p ->> 'sku', x.p ->> 'id'), '') as product_id,
                b.occurred_at, b.props ->> 'currency' as event_currency

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -16,39 +15,41 @@ internal static class StarSchemaBatch
     public const string LiveSchema = "warehouse";
 
     /// <returns>How many events the range held, and the persons whose rows or facts changed.</returns>
+    /// <param name="share">A parallel rebuild's worker: only its persons' events, whose final keys are already known
+    /// (no merges), with products and orders decided before the workers started (ParallelReplay).</param>
     public static async Task<BatchResult> RunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema,
-        long floor, long ceiling, CancellationToken ct)
+        long floor, long ceiling, CancellationToken ct, PersonShare? share = null)
     {
         var changed = new HashSet<long>();
         // Statements without a result go out together, one round trip per group: a daemon batch is mostly
-        // latency, and freshness is what it buys. The range bounds are longs from code, formatted invariantly.
-        var stage = StageSql.Stage.Replace("$1", floor.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-                                  .Replace("$2", ceiling.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
-        var kinds = await ReadKindsAsync(conn, tx, Join(StageSql.DropTemps, stage, StageSql.Kinds), ct);
+        // latency, and freshness is what it buys.
+        var kinds = await ReadKindsAsync(conn, tx, Join(StageSql.DropTemps, StageSql.Stage(floor, ceiling, share), StageSql.Kinds), ct);
         if (kinds.Events == 0) return new BatchResult(0, changed);
         // Statistics pay off only on big batches (a rebuild's); small ones plan well on the defaults.
         var analyze = kinds.Events >= 2_000;
+        var shared = share is null; // products and orders are this batch's to decide
+        var lines = shared ? (kinds.ProductLines > 0 ? StageSql.Lines : null) : (kinds.Purchases > 0 ? StageSql.PurchaseLines : null);
 
         await ExecAsync(conn, tx, Join(
             analyze ? StageSql.Analyze : null,
-            kinds.ProductLines > 0 ? StageSql.Lines : null,
-            analyze && kinds.ProductLines > 0 ? "analyze pg_temp._l (seq, product_id)" : null,
+            lines,
+            analyze && lines is not null ? "analyze pg_temp._l (seq, product_id)" : null,
             In(schema, IdentitySql.Register)), ct);
-        if (kinds.Links > 0) await MergeAsync(conn, tx, schema, changed, ct);
+        if (kinds.Links > 0 && shared) await MergeAsync(conn, tx, schema, changed, ct);
 
         await ExecAsync(conn, tx, Join(
-            kinds.ProductLines > 0 ? In(schema, FactSql.TrackerProducts) : null,
-            kinds.Catalogue > 0 ? In(schema, FactSql.CatalogueProducts) : null,
+            kinds.ProductLines > 0 && shared ? In(schema, FactSql.TrackerProducts) : null,
+            kinds.Catalogue > 0 && shared ? In(schema, FactSql.CatalogueProducts) : null,
             In(schema, FactSql.Interactions),
-            kinds.Purchases > 0 ? In(schema, FactSql.OrderWinners) : null), ct);
-        if (kinds.Purchases > 0 && await ScalarAsync(conn, tx, "select count(*) from _w where replaces", ct) > 0)
+            kinds.Purchases > 0 ? In(schema, shared ? FactSql.OrderWinners : FactSql.DecidedOrderWinners) : null), ct);
+        if (kinds.Purchases > 0 && shared && await ScalarAsync(conn, tx, "select count(*) from _w where replaces", ct) > 0)
         {
             await ExecAsync(conn, tx, "analyze pg_temp._w", ct);
             await ReadPairsAsync(conn, tx, In(schema, FactSql.ReplaceOrders), (k, _) => changed.Add(k), ct);
         }
 
         await ExecAsync(conn, tx, Join(
-            kinds.Purchases > 0 ? In(schema, FactSql.RecordOrders) : null,
+            kinds.Purchases > 0 && shared ? In(schema, FactSql.RecordOrders) : null,
             kinds.Purchases > 0 ? In(schema, FactSql.OrderLines) : null,
             In(schema, IdentitySql.TouchedPersons).Replace("analyze pg_temp._k (user_key);", analyze ? "analyze pg_temp._k (user_key);" : "", StringComparison.Ordinal),
             In(schema, IdentitySql.Users)), ct);
@@ -62,24 +63,9 @@ internal static class StarSchemaBatch
     /// </summary>
     private static async Task MergeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, HashSet<long> changed, CancellationToken ct)
     {
-        var parent = new Dictionary<long, long>();
-        long Find(long x)
-        {
-            while (parent[x] != x)
-            {
-                parent[x] = parent[parent[x]]; // path halving; a root is always its component's smallest key
-                x = parent[x];
-            }
-            return x;
-        }
-        await ReadPairsAsync(conn, tx, In(schema, IdentitySql.Links), (a, b) =>
-        {
-            parent.TryAdd(a, a);
-            parent.TryAdd(b, b);
-            var (ra, rb) = (Find(a), Find(b));
-            if (ra != rb) parent[Math.Max(ra, rb)] = Math.Min(ra, rb);
-        }, ct);
-        var merges = parent.Keys.Select(k => (Old: k, New: Find(k))).Where(m => m.Old != m.New).ToList();
+        var persons = new PersonComponents();
+        await ReadPairsAsync(conn, tx, In(schema, IdentitySql.Links), persons.Link, ct);
+        var merges = persons.Merges().ToList();
         if (merges.Count == 0) return;
         await using (var store = new NpgsqlCommand(IdentitySql.StoreMerges, conn, tx))
         {

@@ -47,10 +47,27 @@ public sealed partial class ProjectionRebuild(
             // Bulk phase: big transactions up to the mark as it stands now, then the indexes only reports need.
             var replay = Stopwatch.StartNew();
             long position = 0, events = 0, deadLetters = 0;
+            var workers = 1;
             // Everything allocated when the rebuild starts; the safe mark may need a moment to get there (a
             // transaction anywhere in the cluster holds it back), and the replay never passes the safe mark.
             var target = (await eventStore.GetHighWaterMarkAsync(ct)).Newest;
-            LogStart(_logger, target);
+            LogStart(_logger, target, options.RebuildWorkers);
+            if (options.RebuildWorkers > 1 && target > 0)
+            {
+                while ((await eventStore.GetHighWaterMarkAsync(ct)).Safe < target) await Task.Delay(20, ct);
+                var parallel = new ParallelReplay(dataSource, options, _logger);
+                var replayed = await parallel.RunAsync(Schema, target, options.RebuildWorkers, TuneSessionAsync,
+                    (at, done) => progress?.Report(new RebuildProgress(at, target, done, done / Math.Max(replay.Elapsed.TotalSeconds, 1e-3))), ct);
+                if (replayed is long count)
+                {
+                    (position, events, workers) = (target, count, options.RebuildWorkers);
+                }
+                else
+                {
+                    deferred = await SchemaCopy.CreateAsync(conn, StarSchemaBatchSchemas.Live, Schema, ct); // start clean
+                    replay.Restart();
+                }
+            }
             while (position < target)
             {
                 var safe = (await eventStore.GetHighWaterMarkAsync(ct)).Safe;
@@ -105,7 +122,7 @@ public sealed partial class ProjectionRebuild(
             }
             await AfterSwapAsync(conn, ct);
             var report = new RebuildReport(events, position, deadLetters, replaySeconds,
-                replaySeconds > 0 ? events / replaySeconds : 0, total.Elapsed.TotalSeconds);
+                replaySeconds > 0 ? events / replaySeconds : 0, total.Elapsed.TotalSeconds, workers);
             LogDone(_logger, report.Events, report.Checkpoint, report.EventsPerSecond, report.TotalSeconds);
             return report;
         }
@@ -178,8 +195,8 @@ public sealed partial class ProjectionRebuild(
         }
     }
 
-    [LoggerMessage(LogLevel.Information, "Rebuild: replaying events up to sequence {Target} into schema warehouse_rebuild")]
-    private static partial void LogStart(ILogger logger, long target);
+    [LoggerMessage(LogLevel.Information, "Rebuild: replaying events up to sequence {Target} into schema warehouse_rebuild on {Workers} connection(s)")]
+    private static partial void LogStart(ILogger logger, long target, int workers);
 
     [LoggerMessage(LogLevel.Information, "Rebuild swapped in: {Events} events, checkpoint {Checkpoint}, {Rate:0} events/s replay, {Seconds:0.0} s in all")]
     private static partial void LogDone(ILogger logger, long events, long checkpoint, double rate, double seconds);
@@ -195,4 +212,6 @@ internal static class StarSchemaBatchSchemas
 public sealed record RebuildProgress(long Position, long Target, long Events, double EventsPerSecond);
 
 /// <param name="EventsPerSecond">Events replayed per second in the bulk phase (the figure `bench project` reports).</param>
-public sealed record RebuildReport(long Events, long Checkpoint, long DeadLetters, double ReplaySeconds, double EventsPerSecond, double TotalSeconds);
+/// <param name="Workers">Connections the bulk phase replayed on: 1 when it replayed in sequence (configured, or a fallback).</param>
+public sealed record RebuildReport(long Events, long Checkpoint, long DeadLetters, double ReplaySeconds, double EventsPerSecond, double TotalSeconds,
+    int Workers);
