@@ -13,32 +13,24 @@ internal static class StageSql
     /// <summary>A batch may run several ranges in one transaction (the projector splits a failing one).</summary>
     public const string DropTemps = "drop table if exists pg_temp._b, pg_temp._l, pg_temp._m, pg_temp._w, pg_temp._k";
 
+    /// <summary>The same when _b is not the batch's own (a parallel rebuild's worker reads a view of its share).</summary>
+    public const string DropTempsButStage = "drop table if exists pg_temp._l, pg_temp._m, pg_temp._w, pg_temp._k";
+
+    /// <summary>The events with floor &lt; seq_id ≤ ceiling into _b. The bounds are longs from code, formatted invariantly.</summary>
+    public static string Stage(long floor, long ceiling) => "create temp table _b on commit drop as\n" + Select(floor, ceiling, null);
+
     /// <summary>
-    /// The events with floor &lt; seq_id ≤ ceiling; with a share, only those of its persons (a parallel rebuild's
-    /// worker), each carrying its person's final key. The bounds are longs from code, formatted invariantly.
+    /// _b's rows. With a person map (a parallel rebuild, Rebuild/ParallelReplay) each also carries its person's
+    /// final key: from the map when the person's ids merge, else the key of the event's primary id itself (a
+    /// person that merges with nobody keeps its own key).
     /// </summary>
-    public static string Stage(long floor, long ceiling, PersonShare? share = null) => StageTemplate
-        .Replace("{person_key}", share is null ? "null::bigint" : PersonKey, StringComparison.Ordinal)
-        .Replace("{person_join}", share is null ? "" : $"left join {share.PersonMap} pm on pm.identity = p.primary_id", StringComparison.Ordinal)
+    public static string Select(long floor, long ceiling, string? personMap) => SelectTemplate
+        .Replace("{person_key}", personMap is null ? "null::bigint" : "coalesce(pm.user_key, warehouse.wh_key(p.primary_id))", StringComparison.Ordinal)
+        .Replace("{person_join}", personMap is null ? "" : $"left join {personMap} pm on pm.identity = p.primary_id", StringComparison.Ordinal)
         .Replace("$1", floor.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-        .Replace("$2", ceiling.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-        + (share is null ? "" : $"\n  and mod(coalesce({PersonKey}, 0), {share.Count}) in ({share.Index}, {share.Index - share.Count})");
+        .Replace("$2", ceiling.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
-    /// <summary>
-    /// The catalogue events and every event that names a product or an order, from the start to the ceiling: what a
-    /// parallel rebuild folds into dim_products and orders once, before its workers split the persons.
-    /// </summary>
-    public static string StageProductsAndOrders(long ceiling) => Stage(0, ceiling)
-        + "\n  and (c.category in ('product_view', 'add_to_cart', 'remove_from_cart', 'purchase') or e.type = 'product_upserted')";
-
-    /// <summary>
-    /// A person's final key in a parallel rebuild: from the person map when its identities merge, else the key of
-    /// the event's primary id itself (the smallest key of a person is its own when it merges with nobody).
-    /// </summary>
-    private const string PersonKey = "coalesce(pm.user_key, warehouse.wh_key(p.primary_id))";
-
-    private const string StageTemplate = """
-        create temp table _b on commit drop as
+    private const string SelectTemplate = """
         select e.seq_id as seq, e.id as event_id, e.type, e.stream_id, {person_key} as person_key,
                e.timestamp as received_at,
                e.headers ->> 'source' as source,

@@ -15,41 +15,51 @@ internal static class StarSchemaBatch
     public const string LiveSchema = "warehouse";
 
     /// <returns>How many events the range held, and the persons whose rows or facts changed.</returns>
-    /// <param name="share">A parallel rebuild's worker: only its persons' events, whose final keys are already known
-    /// (no merges), with products and orders decided before the workers started (ParallelReplay).</param>
-    public static async Task<BatchResult> RunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema,
-        long floor, long ceiling, CancellationToken ct, PersonShare? share = null)
+    public static Task<BatchResult> RunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema,
+        long floor, long ceiling, CancellationToken ct) =>
+        RunAsync(conn, tx, schema, Join(StageSql.DropTemps, StageSql.Stage(floor, ceiling)), decided: false, ct);
+
+    /// <summary>
+    /// A parallel rebuild's worker (Rebuild/ParallelReplay): _b is already there (a view of the events of its
+    /// share of persons, with their final keys), so there is nothing to merge, and products and orders were
+    /// decided before the workers started.
+    /// </summary>
+    public static Task<BatchResult> RunShareAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct) =>
+        RunAsync(conn, tx, schema, StageSql.DropTempsButStage, decided: true, ct);
+
+    private static async Task<BatchResult> RunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string stage,
+        bool decided, CancellationToken ct)
     {
         var changed = new HashSet<long>();
         // Statements without a result go out together, one round trip per group: a daemon batch is mostly
         // latency, and freshness is what it buys.
-        var kinds = await ReadKindsAsync(conn, tx, Join(StageSql.DropTemps, StageSql.Stage(floor, ceiling, share), StageSql.Kinds), ct);
+        var kinds = await ReadKindsAsync(conn, tx, Join(stage, StageSql.Kinds), ct);
         if (kinds.Events == 0) return new BatchResult(0, changed);
         // Statistics pay off only on big batches (a rebuild's); small ones plan well on the defaults.
         var analyze = kinds.Events >= 2_000;
-        var shared = share is null; // products and orders are this batch's to decide
-        var lines = shared ? (kinds.ProductLines > 0 ? StageSql.Lines : null) : (kinds.Purchases > 0 ? StageSql.PurchaseLines : null);
+        var deciding = !decided; // persons, products and orders are this batch's to decide
+        var lines = deciding ? (kinds.ProductLines > 0 ? StageSql.Lines : null) : (kinds.Purchases > 0 ? StageSql.PurchaseLines : null);
 
         await ExecAsync(conn, tx, Join(
-            analyze ? StageSql.Analyze : null,
+            analyze && deciding ? StageSql.Analyze : null, // a share's _b is a view of a table analyzed once
             lines,
             analyze && lines is not null ? "analyze pg_temp._l (seq, product_id)" : null,
             In(schema, IdentitySql.Register)), ct);
-        if (kinds.Links > 0 && shared) await MergeAsync(conn, tx, schema, changed, ct);
+        if (kinds.Links > 0 && deciding) await MergeAsync(conn, tx, schema, changed, ct);
 
         await ExecAsync(conn, tx, Join(
-            kinds.ProductLines > 0 && shared ? In(schema, FactSql.TrackerProducts) : null,
-            kinds.Catalogue > 0 && shared ? In(schema, FactSql.CatalogueProducts) : null,
+            kinds.ProductLines > 0 && deciding ? In(schema, FactSql.TrackerProducts) : null,
+            kinds.Catalogue > 0 && deciding ? In(schema, FactSql.CatalogueProducts) : null,
             In(schema, FactSql.Interactions),
-            kinds.Purchases > 0 ? In(schema, shared ? FactSql.OrderWinners : FactSql.DecidedOrderWinners) : null), ct);
-        if (kinds.Purchases > 0 && shared && await ScalarAsync(conn, tx, "select count(*) from _w where replaces", ct) > 0)
+            kinds.Purchases > 0 ? In(schema, deciding ? FactSql.OrderWinners : FactSql.DecidedOrderWinners) : null), ct);
+        if (kinds.Purchases > 0 && deciding && await ScalarAsync(conn, tx, "select count(*) from _w where replaces", ct) > 0)
         {
             await ExecAsync(conn, tx, "analyze pg_temp._w", ct);
             await ReadPairsAsync(conn, tx, In(schema, FactSql.ReplaceOrders), (k, _) => changed.Add(k), ct);
         }
 
         await ExecAsync(conn, tx, Join(
-            kinds.Purchases > 0 && shared ? In(schema, FactSql.RecordOrders) : null,
+            kinds.Purchases > 0 && deciding ? In(schema, FactSql.RecordOrders) : null,
             kinds.Purchases > 0 ? In(schema, FactSql.OrderLines) : null,
             In(schema, IdentitySql.TouchedPersons).Replace("analyze pg_temp._k (user_key);", analyze ? "analyze pg_temp._k (user_key);" : "", StringComparison.Ordinal),
             In(schema, IdentitySql.Users)), ct);

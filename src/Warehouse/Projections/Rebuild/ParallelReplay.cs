@@ -8,13 +8,14 @@ namespace Warehouse.Projections.Rebuild;
 
 /// <summary>
 /// The bulk replay of a rebuild on several connections, so that PostgreSQL uses every core. The sequential replay
-/// cannot be split as it stands: persons merge as links arrive, and two connections upserting the same identities
-/// or products would wait on each other (or deadlock). So the parallel one decides first, once, what crosses
-/// persons: (1) which ids end up one person (every link in the store, union-find, smallest key wins: the rule
-/// merges follow) and (2) dim_products and orders (rules that do not depend on chunk order); then (3) N workers
-/// replay the same chunks, each only the events of its persons, with the final keys: no merges, no shared rows.
-/// When the store holds an event only the sequential replay handles exactly (one it would dead-letter, or an
-/// alias that names an id without linking it), this gives up and says so; the caller replays in sequence.
+/// cannot simply be split: persons merge as links arrive, and two connections upserting the same identities or
+/// products wait on each other (or deadlock). So this one first decides, once, what crosses persons: which ids end
+/// up one person (every link in the store, union-find, smallest key: the rule merges follow) and which event is
+/// each order. Then, range by range, it stages the events once into a table partitioned by person, and N workers
+/// fold one partition each with the batch statements (final keys: no merges, no shared rows), while one more
+/// connection folds the range's products. When the store holds an event only the sequential replay handles
+/// exactly (one it would dead-letter, or an alias that names an id without linking it), this gives up and says
+/// so; the caller then replays in sequence.
 /// </summary>
 internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, ProjectionOptions options, ILogger logger)
 {
@@ -22,29 +23,35 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
     public async Task<long?> RunAsync(string schema, long target, int workers, Func<NpgsqlConnection, CancellationToken, Task> tune,
         Action<long, long>? progress, CancellationToken ct)
     {
-        await using (var conn = await dataSource.OpenConnectionAsync(ct))
-        await using (var create = new NpgsqlCommand(ParallelReplaySql.CreateWork, conn))
-            await create.ExecuteNonQueryAsync(ct);
+        var connections = new List<NpgsqlConnection>();
         try
         {
-            return await RunPhasesAsync(schema, target, workers, tune, progress, ct);
+            // One connection per worker, one for products, one to coordinate; each tuned as the rebuild's own.
+            for (var i = 0; i < workers + 2; i++)
+            {
+                connections.Add(await dataSource.OpenConnectionAsync(ct));
+                await tune(connections[i], ct);
+            }
+            await ExecAsync(connections[^1], ParallelReplaySql.CreateWork(workers), ct);
+            return await RunPhasesAsync(schema, target, connections, progress, ct);
         }
         finally
         {
-            await using var conn = await dataSource.OpenConnectionAsync(CancellationToken.None);
-            await using var drop = new NpgsqlCommand(ParallelReplaySql.DropWork, conn);
-            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+            foreach (var conn in connections) await conn.DisposeAsync();
+            await using var cleanup = await dataSource.OpenConnectionAsync(CancellationToken.None);
+            await ExecAsync(cleanup, ParallelReplaySql.DropWork, CancellationToken.None);
         }
     }
 
-    private async Task<long?> RunPhasesAsync(string schema, long target, int workers, Func<NpgsqlConnection, CancellationToken, Task> tune,
+    private async Task<long?> RunPhasesAsync(string schema, long target, List<NpgsqlConnection> connections,
         Action<long, long>? progress, CancellationToken ct)
     {
+        var workers = connections.Count - 2;
+        var (products, coordinator) = (connections[^2], connections[^1]);
         var clock = Stopwatch.StartNew();
-        // Persons and products/orders read the store side by side: two connections, two cores.
         var decided = await RunAllOrFallbackAsync(ct,
-            token => MapPersonsAsync(target, tune, token),
-            token => ProductsAndOrdersAsync(schema, target, tune, token));
+            token => MapPersonsAsync(connections[0], target, token),
+            token => ExecAsync(connections[1], ParallelReplaySql.Orders(schema, target), token));
         if (decided is null) return null;
         if (!decided[0])
         {
@@ -53,31 +60,35 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
         }
         LogDecided(logger, clock.Elapsed.TotalSeconds);
 
+        for (var w = 0; w < workers; w++) await ExecAsync(connections[w], ParallelReplaySql.WorkerView(w), ct);
+        await ExecAsync(products, ParallelReplaySql.ProductsView, ct);
+
         long events = 0;
-        var positions = new long[workers];
-        var step = (long)options.RebuildChunkSize * workers; // each worker's chunk holds about RebuildChunkSize events
-        var replays = Enumerable.Range(0, workers).Select(index => (Func<CancellationToken, Task<bool>>)(async token =>
+        var step = (long)options.RebuildChunkSize * workers; // each worker's share of a range: about RebuildChunkSize events
+        for (long floor = 0; floor < target; floor += step)
         {
-            await using var conn = await dataSource.OpenConnectionAsync(token);
-            await tune(conn, token);
-            var share = new PersonShare(index, workers, ParallelReplaySql.PersonMap);
-            for (long floor = 0; floor < target; floor += step)
+            var ceiling = Math.Min(target, floor + step);
+            await ExecAsync(coordinator, ParallelReplaySql.ClearStaged, ct);
+            var slice = (ceiling - floor + workers - 1) / workers;
+            if (await RunAllOrFallbackAsync(ct, [.. Enumerable.Range(0, workers).Select(w => (Func<CancellationToken, Task<bool>>)(token =>
+                    ExecAsync(connections[w], ParallelReplaySql.Stage(floor + w * slice, Math.Min(ceiling, floor + (w + 1) * slice), workers), token)))])
+                is null) return null;
+            await ExecAsync(coordinator, ParallelReplaySql.AnalyzeStaged(workers), ct);
+
+            var folds = Enumerable.Range(0, workers).Select(w => (Func<CancellationToken, Task<bool>>)(async token =>
             {
-                var ceiling = Math.Min(target, floor + step);
-                await using var tx = await conn.BeginTransactionAsync(token);
-                var result = await StarSchemaBatch.RunAsync(conn, tx, schema, floor, ceiling, token, share);
+                await using var tx = await connections[w].BeginTransactionAsync(token);
+                var result = await StarSchemaBatch.RunShareAsync(connections[w], tx, schema, token);
                 await tx.CommitAsync(token);
                 Interlocked.Add(ref events, result.Events);
-                Volatile.Write(ref positions[index], ceiling);
-                progress?.Invoke(positions.Min(), Interlocked.Read(ref events));
-            }
-            return true;
-        })).ToArray();
-        if (await RunAllOrFallbackAsync(ct, replays) is null) return null;
+                return true;
+            })).Append(token => ExecInTransactionAsync(products, ParallelReplaySql.Products(schema), token));
+            if (await RunAllOrFallbackAsync(ct, [.. folds]) is null) return null;
+            progress?.Invoke(ceiling, events);
+        }
 
-        await using (var conn = await dataSource.OpenConnectionAsync(ct))
         await using (var checkpoint = new NpgsqlCommand(
-            $"update {schema}.projection_checkpoints set last_seq = $1, updated_at = now() where name = $2", conn))
+            $"update {schema}.projection_checkpoints set last_seq = $1, updated_at = now() where name = $2", coordinator))
         {
             checkpoint.Parameters.Add(new() { Value = target });
             checkpoint.Parameters.Add(new() { Value = BatchProjector.CheckpointName });
@@ -90,11 +101,8 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
     /// Reads every link, finds the persons in memory and stores the ids whose person merges with others, with the
     /// person's final key. False: an event belongs to no single person (see ParallelReplaySql.Links).
     /// </summary>
-    private async Task<bool> MapPersonsAsync(long target, Func<NpgsqlConnection, CancellationToken, Task> tune,
-        CancellationToken ct)
+    private static async Task<bool> MapPersonsAsync(NpgsqlConnection conn, long target, CancellationToken ct)
     {
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await tune(conn, ct);
         var persons = new PersonComponents();
         var keys = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var links = new NpgsqlCommand(ParallelReplaySql.Links, conn) { CommandTimeout = 0 })
@@ -117,32 +125,18 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
             foreach (var (identity, key) in keys)
             {
                 var person = persons.Find(key);
-                if (person == key) continue; // its own key: the workers compute it
+                if (person == key) continue; // its own key: the staging computes it
                 await writer.StartRowAsync(ct);
                 await writer.WriteAsync(identity, NpgsqlDbType.Text, ct);
                 await writer.WriteAsync(person, NpgsqlDbType.Bigint, ct);
             }
             await writer.CompleteAsync(ct);
         }
-        await using (var analyze = new NpgsqlCommand($"analyze {ParallelReplaySql.PersonMap}", conn))
-            await analyze.ExecuteNonQueryAsync(ct);
+        await ExecAsync(conn, $"analyze {ParallelReplaySql.PersonMap}", ct);
         return true;
     }
 
-    private async Task<bool> ProductsAndOrdersAsync(string schema, long target, Func<NpgsqlConnection, CancellationToken, Task> tune, CancellationToken ct)
-    {
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await tune(conn, ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var cmd = new NpgsqlCommand(ParallelReplaySql.ProductsAndOrders(schema, target), conn, tx) { CommandTimeout = 0 })
-            await cmd.ExecuteNonQueryAsync(ct);
-        await tx.CommitAsync(ct);
-        return true;
-    }
-
-    /// <summary>
-    /// Runs the parts side by side; the first to fail cancels the others.
-    /// </summary>
+    /// <summary>Runs the parts side by side, each on its own connection; the first to fail cancels the others.</summary>
     /// <returns>Their results, or null when one failed on an event the sequential replay would dead-letter.</returns>
     private async Task<bool[]?> RunAllOrFallbackAsync(CancellationToken ct, params Func<CancellationToken, Task<bool>>[] parts)
     {
@@ -171,7 +165,23 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
         }
     }
 
-    [LoggerMessage(LogLevel.Information, "Rebuild: persons, products and orders decided in {Seconds:0.0} s; replaying by person")]
+    private static async Task<bool> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
+        await cmd.ExecuteNonQueryAsync(ct);
+        return true;
+    }
+
+    private static async Task<bool> ExecInTransactionAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 })
+            await cmd.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    [LoggerMessage(LogLevel.Information, "Rebuild: persons and orders decided in {Seconds:0.0} s; replaying by person")]
     private static partial void LogDecided(ILogger logger, double seconds);
 
     [LoggerMessage(LogLevel.Warning, "Rebuild: replaying in sequence instead of in parallel: {Reason}. The result is the same; only slower.")]

@@ -1,12 +1,13 @@
+using System.Globalization;
 using Warehouse.Projections.Batch;
 
 namespace Warehouse.Projections.Rebuild;
 
 /// <summary>
-/// The passes a parallel rebuild makes over the whole store before its workers split it by person. Each decides
-/// once what the sequential replay decides chunk by chunk, by a rule that does not depend on chunk order (the
-/// smallest key of linked persons, the earliest order event, the catalogue's latest value over the earliest
-/// tracker value), so both replays fill the same tables.
+/// What a parallel rebuild runs besides the batch statements. Persons and orders are decided once over the whole
+/// store, by the rules the sequential replay applies chunk by chunk and that do not depend on chunk order (linked
+/// persons keep the smallest key; an order is its earliest event). Then each range of events is staged once into
+/// a table partitioned by person, which the workers read through a view named _b, as a batch reads its own.
 /// </summary>
 internal static class ParallelReplaySql
 {
@@ -15,19 +16,62 @@ internal static class ParallelReplaySql
 
     public const string PersonMap = WorkSchema + ".person_map";
 
-    public const string CreateWork = $"""
-        drop schema if exists {WorkSchema} cascade;
-        create schema {WorkSchema};
-        create unlogged table {PersonMap} (identity text primary key, user_key bigint not null);
-        """;
+    private const string Staged = WorkSchema + ".staged";
+
+    /// <summary>
+    /// The person map, and the staging table: _b's columns plus the worker's share (person key modulo workers,
+    /// as PostgreSQL's mod gives it: negative for negative keys), one unlogged partition per worker.
+    /// </summary>
+    public static string CreateWork(int workers)
+    {
+        var sql = $"""
+            drop schema if exists {WorkSchema} cascade;
+            create schema {WorkSchema};
+            create unlogged table {PersonMap} (identity text primary key, user_key bigint not null);
+            create unlogged table {WorkSchema}.staged_shape as {StageSql.Select(0, 0, PersonMap)} with no data;
+            create table {Staged} (like {WorkSchema}.staged_shape, share int not null) partition by list (share);
+            """;
+        for (var w = 0; w < workers; w++)
+            sql += string.Create(CultureInfo.InvariantCulture,
+                $"create unlogged table {Staged}_{w} partition of {Staged} for values in ({w}{(w > 0 ? $", {w - workers}" : "")});\n");
+        return sql;
+    }
 
     public const string DropWork = $"drop schema if exists {WorkSchema} cascade";
+
+    public const string ClearStaged = $"truncate {Staged}";
+
+    /// <summary>One slice of a range into the staging table, each event with its person's final key and share.</summary>
+    public static string Stage(long floor, long ceiling, int workers) => string.Create(CultureInfo.InvariantCulture,
+        $"insert into {Staged} select s.*, mod(coalesce(s.person_key, 0), {workers}) from ({StageSql.Select(floor, ceiling, PersonMap)}) s");
+
+    public static string AnalyzeStaged(int workers) => string.Join(";\n",
+        Enumerable.Range(0, workers).Select(w => string.Create(CultureInfo.InvariantCulture,
+            $"analyze {Staged}_{w} (seq, type, category, primary_id, user_id, anon_id, previous_id)")));
+
+    /// <summary>A worker's _b: the staged events of its share of persons.</summary>
+    public static string WorkerView(int worker) => string.Create(CultureInfo.InvariantCulture,
+        $"create temp view _b as select * from {Staged}_{worker}");
+
+    /// <summary>The products connection's _b: the staged events that name a product, and the catalogue's.</summary>
+    public const string ProductsView = $"""
+        create temp view _b as select * from {Staged}
+        where category in ('product_view', 'add_to_cart', 'remove_from_cart', 'purchase') or type = 'product_upserted'
+        """;
+
+    /// <summary>dim_products from one staged range (FactSql's statements, in the order a batch runs them).</summary>
+    public static string Products(string schema) => string.Join(";\n",
+        StageSql.DropTempsButStage,
+        StageSql.Lines,
+        "analyze pg_temp._l (seq, product_id)",
+        FactSql.TrackerProducts.Replace("{s}", schema, StringComparison.Ordinal),
+        FactSql.CatalogueProducts.Replace("{s}", schema, StringComparison.Ordinal));
 
     /// <summary>
     /// Every distinct pair of ids one event links (IdentitySql.Links: identify, alias, any event with both ids),
     /// with each id's own key, up to $1. An alias without a userId names an id that it does not link to the
     /// event's person, so that event belongs to no single person: it comes back with '' as its first id, and the
-    /// rebuild then replays in sequence instead.
+    /// rebuild then replays in sequence instead. A read-only query: PostgreSQL may scan in parallel.
     /// </summary>
     public const string Links = """
         select l.x, l.y, warehouse.wh_key(l.x), warehouse.wh_key(l.y)
@@ -45,24 +89,14 @@ internal static class ParallelReplaySql
         """;
 
     /// <summary>
-    /// dim_products and orders over every event up to the ceiling, in one transaction (FactSql's statements on a
-    /// _b of the events that name a product or an order, and the catalogue's).
+    /// Per order id the earliest purchase event (event time, then sequence) up to the ceiling: the order a batch's
+    /// FactSql.OrderWinners and RecordOrders end with, whatever the chunks.
     /// </summary>
-    public static string ProductsAndOrders(string schema, long ceiling) => string.Join(";\n",
-        StageSql.DropTemps,
-        StageSql.StageProductsAndOrders(ceiling),
-        StageSql.Analyze,
-        StageSql.Lines,
-        "analyze pg_temp._l (seq, product_id)",
-        FactSql.TrackerProducts.Replace("{s}", schema, StringComparison.Ordinal),
-        FactSql.CatalogueProducts.Replace("{s}", schema, StringComparison.Ordinal),
-        Orders.Replace("{s}", schema, StringComparison.Ordinal));
-
-    /// <summary>Per order id the earliest purchase event (event time, then sequence): FactSql.OrderWinners' rule.</summary>
-    private const string Orders = """
-        insert into {s}.orders (order_id, event_id, event_seq, occurred_at)
+    public static string Orders(string schema, long ceiling) => $"""
+        insert into {schema}.orders (order_id, event_id, event_seq, occurred_at)
         select distinct on (order_id) order_id, event_id, seq, occurred_at
-        from (select nullif(props ->> 'order_id', '') as order_id, event_id, seq, occurred_at from _b where category = 'purchase') p
+        from (select nullif(s.props ->> 'order_id', '') as order_id, s.event_id, s.seq, s.occurred_at
+              from ({StageSql.Select(0, ceiling, null)}) s where s.category = 'purchase') p
         where order_id is not null
         order by order_id, occurred_at, seq
         """;
