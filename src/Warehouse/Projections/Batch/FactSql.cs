@@ -7,6 +7,18 @@ namespace Warehouse.Projections.Batch;
 internal static class FactSql
 {
     /// <summary>
+    /// Fills in how a fact finds its person and its order: normally from the identities and this batch's winners
+    /// (_w); in a parallel rebuild's worker from the event's final person key and the orders decided before it.
+    /// </summary>
+    public static string ForPersons(string sql, bool decided) => decided
+        ? sql.Replace("{person}", "b.person_key", StringComparison.Ordinal)
+             .Replace("{person_join}", "", StringComparison.Ordinal)
+             .Replace("{winners}", "select event_id from {s}.orders", StringComparison.Ordinal)
+        : sql.Replace("{person}", "i.user_key", StringComparison.Ordinal)
+             .Replace("{person_join}", "left join {s}.identities i on i.identity = b.primary_id", StringComparison.Ordinal)
+             .Replace("{winners}", "select event_id from _w", StringComparison.Ordinal);
+
+    /// <summary>
     /// Products first seen in tracker events get a row from the event's properties; values already there
     /// (from the catalogue or an earlier event) are kept, so the catalogue always wins over tracker properties.
     /// Each field is the first one given, by line (event sequence, then position in the order): found as the
@@ -88,7 +100,7 @@ internal static class FactSql
     public const string Interactions = """
         insert into {s}.fct_interactions (interaction_id, user_key, product_key, category, subcategory, occurred_at,
             received_at, order_id, quantity, revenue, currency, source, utm_source, utm_medium, utm_campaign, event_seq)
-        select b.event_id::text, i.user_key,
+        select b.event_id::text, {person},
                -- a product event's product id, as StageSql.Lines reads it (no join back to _l)
                case when b.category in ('product_view', 'add_to_cart', 'remove_from_cart')
                     then coalesce(warehouse.wh_key('product:' || nullif(coalesce(b.props ->> 'product_id', b.props ->> 'sku', b.props ->> 'id'), '')), 0)
@@ -99,7 +111,7 @@ internal static class FactSql
                case when b.category = 'refund' then coalesce((b.props ->> 'revenue')::numeric, (b.props ->> 'total')::numeric) end,
                b.props ->> 'currency', b.source, b.utm_source, b.utm_medium, b.utm_campaign, b.seq
         from _b b
-        left join {s}.identities i on i.identity = b.primary_id
+        {person_join}
         where b.category is not null and b.category <> 'purchase'
         """;
 
@@ -117,17 +129,6 @@ internal static class FactSql
         ) c
         left join {s}.orders o on o.order_id = c.order_id
         where o.order_id is null or (c.occurred_at, c.seq) < (o.occurred_at, o.event_seq)
-        """;
-
-    /// <summary>
-    /// A parallel rebuild's _w: the orders were decided once over the whole store before the workers started
-    /// (ParallelReplaySql.Orders), so a worker's winners are simply its events that won, and nothing is replaced.
-    /// </summary>
-    public const string DecidedOrderWinners = """
-        create temp table _w on commit drop as
-        select o.order_id, o.event_id, o.event_seq as seq, o.occurred_at, false as replaces
-        from {s}.orders o join _b b on b.event_id = o.event_id
-        where b.category = 'purchase'
         """;
 
     /// <summary>Returns the persons whose superseded order lines were removed (their facts changed).</summary>
@@ -165,7 +166,7 @@ internal static class FactSql
                        coalesce(w.given_revenue, sum(w.weight) over (partition by w.seq)) as order_revenue
                 from (
                     select b.seq, b.event_id, b.subcategory, b.occurred_at, b.received_at, b.source,
-                           b.utm_source, b.utm_medium, b.utm_campaign, i.user_key, l.n,
+                           b.utm_source, b.utm_medium, b.utm_campaign, {person} as user_key, l.n,
                            nullif(b.props ->> 'order_id', '') as order_id,
                            case when l.product_id is null then 0 else warehouse.wh_key('product:' || l.product_id) end as product_key,
                            case when l.n is null then null else round(coalesce((l.p ->> 'quantity')::numeric, 1))::int end as qty,
@@ -174,9 +175,9 @@ internal static class FactSql
                            coalesce(b.props ->> 'currency', l.p ->> 'currency') as currency
                     from _b b
                     join _l l on l.seq = b.seq
-                    left join {s}.identities i on i.identity = b.primary_id
+                    {person_join}
                     where b.category = 'purchase'
-                      and (nullif(b.props ->> 'order_id', '') is null or b.event_id in (select event_id from _w))
+                      and (nullif(b.props ->> 'order_id', '') is null or b.event_id in ({winners}))
                 ) w
             ) v
         ) s

@@ -123,6 +123,13 @@ internal static class IdentitySql
         analyze pg_temp._k (user_key);
         """;
 
+    /// <summary>The same in a parallel rebuild's worker: every event there carries its person's final key.</summary>
+    public const string DecidedTouchedPersons = """
+        create temp table _k on commit drop as
+        select distinct person_key as user_key from _b where person_key is not null;
+        analyze pg_temp._k (user_key);
+        """;
+
     /// <summary>
     /// dim_users recomputed from the identities of each touched person: the canonical user id is the one seen
     /// last (by event time), first touch is the earliest identity's, traits merge newest-first per key.

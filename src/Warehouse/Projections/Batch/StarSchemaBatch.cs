@@ -50,8 +50,8 @@ internal static class StarSchemaBatch
         await ExecAsync(conn, tx, Join(
             kinds.ProductLines > 0 && deciding ? In(schema, FactSql.TrackerProducts) : null,
             kinds.Catalogue > 0 && deciding ? In(schema, FactSql.CatalogueProducts) : null,
-            In(schema, FactSql.Interactions),
-            kinds.Purchases > 0 ? In(schema, deciding ? FactSql.OrderWinners : FactSql.DecidedOrderWinners) : null), ct);
+            In(schema, FactSql.ForPersons(FactSql.Interactions, decided)),
+            kinds.Purchases > 0 && deciding ? In(schema, FactSql.OrderWinners) : null), ct);
         if (kinds.Purchases > 0 && deciding && await ScalarAsync(conn, tx, "select count(*) from _w where replaces", ct) > 0)
         {
             await ExecAsync(conn, tx, "analyze pg_temp._w", ct);
@@ -60,8 +60,9 @@ internal static class StarSchemaBatch
 
         await ExecAsync(conn, tx, Join(
             kinds.Purchases > 0 && deciding ? In(schema, FactSql.RecordOrders) : null,
-            kinds.Purchases > 0 ? In(schema, FactSql.OrderLines) : null,
-            In(schema, IdentitySql.TouchedPersons).Replace("analyze pg_temp._k (user_key);", analyze ? "analyze pg_temp._k (user_key);" : "", StringComparison.Ordinal),
+            kinds.Purchases > 0 ? In(schema, FactSql.ForPersons(FactSql.OrderLines, decided)) : null,
+            In(schema, decided ? IdentitySql.DecidedTouchedPersons : IdentitySql.TouchedPersons)
+                .Replace("analyze pg_temp._k (user_key);", analyze ? "analyze pg_temp._k (user_key);" : "", StringComparison.Ordinal),
             In(schema, IdentitySql.Users)), ct);
         await ReadPairsAsync(conn, tx, "select user_key, 0::bigint from _k", (k, _) => changed.Add(k), ct);
         return new BatchResult(kinds.Events, changed);
