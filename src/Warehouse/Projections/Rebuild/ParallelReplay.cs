@@ -64,7 +64,10 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
         await ExecAsync(products, ParallelReplaySql.ProductsView, ct);
 
         long events = 0;
-        var step = (long)options.RebuildChunkSize * workers; // each worker's share of a range: about RebuildChunkSize events
+        // Each worker's share of a range is about RebuildChunkSize events; ranges of equal size, so that a store a
+        // little over a range is not replayed as one full range and one small one (each range costs its products pass).
+        var ranges = Math.Max(1, (long)Math.Round(target / ((double)options.RebuildChunkSize * workers)));
+        var step = (target + ranges - 1) / ranges;
         for (long floor = 0; floor < target; floor += step)
         {
             var ceiling = Math.Min(target, floor + step);
