@@ -10,8 +10,8 @@ namespace Warehouse.Projections.Rebuild;
 /// The bulk replay of a rebuild on several connections, so that PostgreSQL uses every core. The sequential replay
 /// cannot simply be split: persons merge as links arrive, and two connections upserting the same identities or
 /// products wait on each other (or deadlock). So this one first decides, once, what crosses persons: which ids end
-/// up one person (every link in the store, union-find, smallest key: the rule merges follow) and which event is
-/// each order. Then, range by range, it stages the events once into a table partitioned by person, and N workers
+/// up one person (every link in the store, union-find, smallest key: the rule merges follow). Then, range by
+/// range, it stages the events once into a table partitioned by person, decides the range's orders, and N workers
 /// fold one partition each with the batch statements (final keys: no merges, no shared rows), while one more
 /// connection folds the range's products. When the store holds an event only the sequential replay handles
 /// exactly (one it would dead-letter, or an alias that names an id without linking it), this gives up and says
@@ -49,9 +49,7 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
         var workers = connections.Count - 2;
         var (products, coordinator) = (connections[^2], connections[^1]);
         var clock = Stopwatch.StartNew();
-        var decided = await RunAllOrFallbackAsync(ct,
-            token => MapPersonsAsync(connections[0], target, token),
-            token => ExecAsync(connections[1], ParallelReplaySql.Orders(schema, target), token));
+        var decided = await RunAllOrFallbackAsync(ct, token => MapPersonsAsync(connections[0], target, token));
         if (decided is null) return null;
         if (!decided[0])
         {
@@ -76,10 +74,12 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
             if (await RunAllOrFallbackAsync(ct, [.. Enumerable.Range(0, workers).Select(w => (Func<CancellationToken, Task<bool>>)(token =>
                     ExecAsync(connections[w], ParallelReplaySql.Stage(floor + w * slice, Math.Min(ceiling, floor + (w + 1) * slice), workers), token)))])
                 is null) return null;
-            await ExecAsync(coordinator, ParallelReplaySql.AnalyzeStaged(workers), ct);
+            // The workers' order lines need this range's orders decided first (ranges are folded in order).
+            if (await RunAllOrFallbackAsync(ct, token => ExecAsync(coordinator, ParallelReplaySql.Orders(schema), token)) is null) return null;
 
             var folds = Enumerable.Range(0, workers).Select(w => (Func<CancellationToken, Task<bool>>)(async token =>
             {
+                await ExecAsync(connections[w], ParallelReplaySql.AnalyzeStaged(w), token);
                 await using var tx = await connections[w].BeginTransactionAsync(token);
                 var result = await StarSchemaBatch.RunShareAsync(connections[w], tx, schema, token);
                 await tx.CommitAsync(token);
@@ -184,7 +184,7 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
         return true;
     }
 
-    [LoggerMessage(LogLevel.Information, "Rebuild: persons and orders decided in {Seconds:0.0} s; replaying by person")]
+    [LoggerMessage(LogLevel.Information, "Rebuild: persons decided in {Seconds:0.0} s; replaying by person")]
     private static partial void LogDecided(ILogger logger, double seconds);
 
     [LoggerMessage(LogLevel.Warning, "Rebuild: replaying in sequence instead of in parallel: {Reason}. The result is the same; only slower.")]

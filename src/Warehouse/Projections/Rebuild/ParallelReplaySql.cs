@@ -4,10 +4,11 @@ using Warehouse.Projections.Batch;
 namespace Warehouse.Projections.Rebuild;
 
 /// <summary>
-/// What a parallel rebuild runs besides the batch statements. Persons and orders are decided once over the whole
-/// store, by the rules the sequential replay applies chunk by chunk and that do not depend on chunk order (linked
-/// persons keep the smallest key; an order is its earliest event). Then each range of events is staged once into
-/// a table partitioned by person, which the workers read through a view named _b, as a batch reads its own.
+/// What a parallel rebuild runs besides the batch statements. Persons are decided once over the whole store, and
+/// orders once per range before the workers fold it, by the rules the sequential replay applies chunk by chunk
+/// and that do not depend on chunk order (linked persons keep the smallest key; an order is its earliest event).
+/// Each range of events is staged once into a table partitioned by person, which the workers read through a view
+/// named _b, as a batch reads its own.
 /// </summary>
 internal static class ParallelReplaySql
 {
@@ -45,9 +46,9 @@ internal static class ParallelReplaySql
     public static string Stage(long floor, long ceiling, int workers) => string.Create(CultureInfo.InvariantCulture,
         $"insert into {Staged} select s.*, mod(coalesce(s.person_key, 0), {workers}) from ({StageSql.Select(floor, ceiling, PersonMap)}) s");
 
-    public static string AnalyzeStaged(int workers) => string.Join(";\n",
-        Enumerable.Range(0, workers).Select(w => string.Create(CultureInfo.InvariantCulture,
-            $"analyze {Staged}_{w} (seq, type, category, primary_id, user_id, anon_id, previous_id)")));
+    /// <summary>A worker's partition, before it folds it: its _b is a view, which a batch cannot analyze itself.</summary>
+    public static string AnalyzeStaged(int worker) => string.Create(CultureInfo.InvariantCulture,
+        $"analyze {Staged}_{worker} (seq, type, category, primary_id, user_id, anon_id, previous_id)");
 
     /// <summary>A worker's _b: the staged events of its share of persons.</summary>
     public static string WorkerView(int worker) => string.Create(CultureInfo.InvariantCulture,
@@ -89,15 +90,24 @@ internal static class ParallelReplaySql
         """;
 
     /// <summary>
-    /// Per order id the earliest purchase event (event time, then sequence) up to the ceiling: the order a batch's
-    /// FactSql.OrderWinners and RecordOrders end with, whatever the chunks.
+    /// Per order id the earliest purchase event (event time, then sequence) among the staged range and the orders
+    /// decided before it: the order a batch's FactSql.OrderWinners and RecordOrders end with, whatever the chunks.
+    /// Run after each range is staged and before the workers fold it; when an order of this range beats one an
+    /// earlier range folded, that one's lines go (FactSql.ReplaceOrders' rule), and the workers add the new ones.
     /// </summary>
-    public static string Orders(string schema, long ceiling) => $"""
-        insert into {schema}.orders (order_id, event_id, event_seq, occurred_at)
+    public static string Orders(string schema) => $"""
+        drop table if exists pg_temp._o;
+        create temp table _o as
         select distinct on (order_id) order_id, event_id, seq, occurred_at
-        from (select nullif(s.props ->> 'order_id', '') as order_id, s.event_id, s.seq, s.occurred_at
-              from ({StageSql.Select(0, ceiling, null)}) s where s.category = 'purchase') p
+        from (select nullif(props ->> 'order_id', '') as order_id, event_id, seq, occurred_at
+              from {Staged} where category = 'purchase') p
         where order_id is not null
-        order by order_id, occurred_at, seq
+        order by order_id, occurred_at, seq;
+        delete from {schema}.fct_interactions f using _o n join {schema}.orders o on o.order_id = n.order_id
+        where f.order_id = n.order_id and f.category = 'purchase' and (n.occurred_at, n.seq) < (o.occurred_at, o.event_seq);
+        insert into {schema}.orders as o (order_id, event_id, event_seq, occurred_at)
+        select order_id, event_id, seq, occurred_at from _o
+        on conflict (order_id) do update set event_id = excluded.event_id, event_seq = excluded.event_seq, occurred_at = excluded.occurred_at
+            where (excluded.occurred_at, excluded.event_seq) < (o.occurred_at, o.event_seq)
         """;
 }
