@@ -83,7 +83,7 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
                 await using var tx = await connections[w].BeginTransactionAsync(token);
                 var result = await StarSchemaBatch.RunShareAsync(connections[w], tx, schema, token);
                 await tx.CommitAsync(token);
-                Interlocked.Add(ref events, result.Events);
+                progress?.Invoke(floor, Interlocked.Add(ref events, result.Events));
                 return true;
             })).Append(token => ExecInTransactionAsync(products, ParallelReplaySql.Products(schema), token));
             if (await RunAllOrFallbackAsync(ct, [.. folds]) is null) return null;

@@ -12,7 +12,9 @@ namespace Warehouse.Projections.Rebuild;
 /// that commit, and the new ones after it, never a half-built warehouse. The copy carries its own checkpoint,
 /// so events that arrive during the rebuild are either replayed by it or, after the swap, by the daemon: none is
 /// lost. Every table in schema warehouse is treated as derived from events (copied empty, refilled by the
-/// projection and by the listeners' OnRebuiltAsync).
+/// projection and by the listeners' OnRebuiltAsync). The bulk replay runs on several connections by person
+/// (ParallelReplay) unless configured to one or the store needs the sequential replay; the catch-up after it
+/// is always sequential (it is small).
 /// </summary>
 public sealed partial class ProjectionRebuild(
     NpgsqlDataSource dataSource, IEventStore eventStore, IEnumerable<IStarSchemaListener> listeners,
