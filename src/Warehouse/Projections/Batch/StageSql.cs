@@ -41,19 +41,19 @@ internal static class StageSql
                coalesce((e.data ->> 'timestamp')::timestamptz, e.timestamp) as occurred_at,
                c.category,
                case when e.type = 'track' then e.data ->> 'event'
-                    when e.type in ('page', 'screen') then coalesce(e.data ->> 'name', e.data -> 'properties' ->> 'name') end as subcategory,
+                    when e.type in ('page', 'screen') then coalesce(e.data ->> 'name', e.data #>> '{properties,name}') end as subcategory,
                case when jsonb_typeof(e.data -> 'properties') = 'object' then e.data -> 'properties' else '{}' end as props,
                case when jsonb_typeof(e.data -> 'traits') = 'object' then e.data -> 'traits' else '{}' end as traits,
                case when e.type = 'product_upserted' then e.data end as data, -- only the catalogue reads the whole message
-               nullif(lower(trim(e.data -> 'context' -> 'campaign' ->> 'source')), '') as utm_source,
-               nullif(lower(trim(e.data -> 'context' -> 'campaign' ->> 'medium')), '') as utm_medium,
-               nullif(lower(trim(e.data -> 'context' -> 'campaign' ->> 'name')), '') as utm_campaign,
-               nullif(coalesce(e.data -> 'context' -> 'page' ->> 'referrer', e.data -> 'properties' ->> 'referrer'), '') as referrer,
-               nullif(coalesce(e.data -> 'context' -> 'page' ->> 'path', e.data -> 'properties' ->> 'path',
-                               e.data -> 'context' -> 'page' ->> 'url', e.data -> 'properties' ->> 'url'), '') as landing_page,
-               nullif(coalesce(e.data -> 'context' -> 'device' ->> 'type', e.data -> 'context' -> 'os' ->> 'name'), '') as device,
-               nullif(coalesce(e.data -> 'context' -> 'location' ->> 'country',
-                               upper(split_part(replace(e.data -> 'context' ->> 'locale', '_', '-'), '-', 2))), '') as country
+               nullif(lower(trim(e.data #>> '{context,campaign,source}')), '') as utm_source,
+               nullif(lower(trim(e.data #>> '{context,campaign,medium}')), '') as utm_medium,
+               nullif(lower(trim(e.data #>> '{context,campaign,name}')), '') as utm_campaign,
+               nullif(coalesce(e.data #>> '{context,page,referrer}', e.data #>> '{properties,referrer}'), '') as referrer,
+               nullif(coalesce(e.data #>> '{context,page,path}', e.data #>> '{properties,path}',
+                               e.data #>> '{context,page,url}', e.data #>> '{properties,url}'), '') as landing_page,
+               nullif(coalesce(e.data #>> '{context,device,type}', e.data #>> '{context,os,name}'), '') as device,
+               nullif(coalesce(e.data #>> '{context,location,country}',
+                               upper(split_part(replace(e.data #>> '{context,locale}', '_', '-'), '-', 2))), '') as country
         from events.mt_events e
         cross join lateral (select coalesce(nullif(e.data ->> 'userId', ''), nullif(e.data ->> 'anonymousId', '')) as primary_id) p
         {person_join}
