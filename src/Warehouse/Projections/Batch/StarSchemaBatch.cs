@@ -37,29 +37,29 @@ internal static class StarSchemaBatch
         if (kinds.Events == 0) return new BatchResult(0, changed);
         // Statistics pay off only on big batches (a rebuild's); small ones plan well on the defaults.
         var analyze = kinds.Events >= 2_000;
-        var deciding = !decided; // persons, products and orders are this batch's to decide
-        var lines = deciding ? (kinds.ProductLines > 0 ? StageSql.Lines : null) : (kinds.Purchases > 0 ? StageSql.PurchaseLines : null);
+        // Decided (a parallel rebuild's worker): persons, products and orders are not this batch's to decide.
+        var lines = decided ? (kinds.Purchases > 0 ? StageSql.PurchaseLines : null) : (kinds.ProductLines > 0 ? StageSql.Lines : null);
 
         await ExecAsync(conn, tx, Join(
-            analyze && deciding ? StageSql.Analyze : null, // a share's _b is a view of a table analyzed once
+            analyze && !decided ? StageSql.Analyze : null, // a share's _b is a view of a table analyzed once
             lines,
             analyze && lines is not null ? "analyze pg_temp._l (seq, product_id)" : null,
             In(schema, IdentitySql.Register)), ct);
-        if (kinds.Links > 0 && deciding) await MergeAsync(conn, tx, schema, changed, ct);
+        if (kinds.Links > 0 && !decided) await MergeAsync(conn, tx, schema, changed, ct);
 
         await ExecAsync(conn, tx, Join(
-            kinds.ProductLines > 0 && deciding ? In(schema, FactSql.TrackerProducts) : null,
-            kinds.Catalogue > 0 && deciding ? In(schema, FactSql.CatalogueProducts) : null,
+            kinds.ProductLines > 0 && !decided ? In(schema, FactSql.TrackerProducts) : null,
+            kinds.Catalogue > 0 && !decided ? In(schema, FactSql.CatalogueProducts) : null,
             In(schema, FactSql.ForPersons(FactSql.Interactions, decided)),
-            kinds.Purchases > 0 && deciding ? In(schema, FactSql.OrderWinners) : null), ct);
-        if (kinds.Purchases > 0 && deciding && await ScalarAsync(conn, tx, "select count(*) from _w where replaces", ct) > 0)
+            kinds.Purchases > 0 && !decided ? In(schema, FactSql.OrderWinners) : null), ct);
+        if (kinds.Purchases > 0 && !decided && await ScalarAsync(conn, tx, "select count(*) from _w where replaces", ct) > 0)
         {
             await ExecAsync(conn, tx, "analyze pg_temp._w", ct);
             await ReadPairsAsync(conn, tx, In(schema, FactSql.ReplaceOrders), (k, _) => changed.Add(k), ct);
         }
 
         await ExecAsync(conn, tx, Join(
-            kinds.Purchases > 0 && deciding ? In(schema, FactSql.RecordOrders) : null,
+            kinds.Purchases > 0 && !decided ? In(schema, FactSql.RecordOrders) : null,
             kinds.Purchases > 0 ? In(schema, FactSql.ForPersons(FactSql.OrderLines, decided)) : null,
             In(schema, decided ? IdentitySql.DecidedTouchedPersons : IdentitySql.TouchedPersons)
                 .Replace("analyze pg_temp._k (user_key);", analyze ? "analyze pg_temp._k (user_key);" : "", StringComparison.Ordinal),
