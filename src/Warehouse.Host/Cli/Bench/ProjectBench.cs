@@ -68,8 +68,8 @@ internal static class ProjectBench
             var rebuild = new ProjectionRebuild(ds, store, [], new ProjectionOptions(), "warehouse_reader", NullLoggerFactory.Instance);
             var report = await ProjectionsCommand.RunWithProgressAsync(rebuild, ct);
             var facts = await ScalarAsync(ds, "select count(*) from warehouse.fct_interactions", ct);
-            Say($"rebuild: {report.Events} events → {facts} facts in {report.ReplaySeconds:0.0} s: {report.EventsPerSecond:0} events/s " +
-                $"({report.TotalSeconds:0.0} s with indexes and swap)");
+            Say($"rebuild: {report.Events} events → {facts} facts in {report.ReplaySeconds:0.0} s on {report.Workers} connection(s): " +
+                $"{report.EventsPerSecond:0} events/s ({report.TotalSeconds:0.0} s with indexes and swap)");
 
             var ceiling = await InsertSelectCeilingAsync(ds, count, durable: false, ct);
             Say($"ceiling: one INSERT … SELECT of the same facts into an unlogged table without indexes: {ceiling:0} events/s; " +
