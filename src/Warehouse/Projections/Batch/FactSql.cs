@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Warehouse.Projections.Batch;
 
 /// <summary>
@@ -17,6 +19,16 @@ internal static class FactSql
         : sql.Replace("{person}", "i.user_key", StringComparison.Ordinal)
              .Replace("{person_join}", "left join {s}.identities i on i.identity = b.primary_id", StringComparison.Ordinal)
              .Replace("{winners}", "select event_id from _w", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A parallel rebuild decides a range's orders on another connection while its workers fold the range; that
+    /// connection holds this lock until the orders are committed, and a worker's order lines wait for it here.
+    /// </summary>
+    public static readonly string WaitForDecidedOrders =
+        string.Create(CultureInfo.InvariantCulture, $"select pg_advisory_xact_lock_shared({DecidedOrdersLockKey})");
+
+    /// <summary>The bytes of "WHORDERS".</summary>
+    public const long DecidedOrdersLockKey = 0x5748_4F52_4445_5253;
 
     /// <summary>
     /// Products first seen in tracker events get a row from the event's properties; values already there

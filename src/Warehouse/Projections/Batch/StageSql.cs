@@ -13,8 +13,11 @@ internal static class StageSql
     /// <summary>A batch may run several ranges in one transaction (the projector splits a failing one).</summary>
     public const string DropTemps = "drop table if exists pg_temp._b, pg_temp._l, pg_temp._m, pg_temp._w, pg_temp._k";
 
-    /// <summary>The same when _b is not the batch's own (a parallel rebuild's worker reads a view of its share).</summary>
+    /// <summary>The same when _b is not the batch's own (a parallel rebuild's products connection reads a view).</summary>
     public const string DropTempsButStage = "drop table if exists pg_temp._l, pg_temp._m, pg_temp._w, pg_temp._k";
+
+    /// <summary>A parallel rebuild's worker: _b and _l are its views (PurchaseLinesView).</summary>
+    public const string DropTempsOfShare = "drop table if exists pg_temp._m, pg_temp._w, pg_temp._k";
 
     /// <summary>The events with floor &lt; seq_id ≤ ceiling into _b. The bounds are longs from code, formatted invariantly.</summary>
     public static string Stage(long floor, long ceiling) => "create temp table _b on commit drop as\n" + Select(floor, ceiling, null);
@@ -104,8 +107,11 @@ internal static class StageSql
     /// </summary>
     public const string Lines = "create temp table _l on commit drop as\n" + ProductEventLines + "\nunion all\n" + OrderProductLines;
 
-    /// <summary>Only the order lines: a parallel rebuild's workers leave products to the pass before them.</summary>
-    public const string PurchaseLines = "create temp table _l on commit drop as\n" + OrderProductLines;
+    /// <summary>
+    /// Only the order lines, as a view: a parallel rebuild's workers leave products to their own connection, and
+    /// read the lines once (for the order facts), so writing them to a table would only cost.
+    /// </summary>
+    public const string PurchaseLinesView = "create or replace temp view _l as\n" + OrderProductLines;
 
     private const string ProductEventLines = """
         select b.seq, b.event_id, b.category, null::bigint as n, b.props as p,

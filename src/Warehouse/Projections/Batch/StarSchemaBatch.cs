@@ -25,7 +25,7 @@ internal static class StarSchemaBatch
     /// decided before the workers started.
     /// </summary>
     public static Task<BatchResult> RunShareAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct) =>
-        RunAsync(conn, tx, schema, StageSql.DropTempsButStage, decided: true, ct);
+        RunAsync(conn, tx, schema, StageSql.DropTempsOfShare, decided: true, ct);
 
     private static async Task<BatchResult> RunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string stage,
         bool decided, CancellationToken ct)
@@ -38,12 +38,12 @@ internal static class StarSchemaBatch
         // Statistics pay off only on big batches (a rebuild's); small ones plan well on the defaults.
         var analyze = kinds.Events >= 2_000;
         // Decided (a parallel rebuild's worker): persons, products and orders are not this batch's to decide.
-        var lines = decided ? (kinds.Purchases > 0 ? StageSql.PurchaseLines : null) : (kinds.ProductLines > 0 ? StageSql.Lines : null);
+        var lines = decided ? (kinds.Purchases > 0 ? StageSql.PurchaseLinesView : null) : (kinds.ProductLines > 0 ? StageSql.Lines : null);
 
         await ExecAsync(conn, tx, Join(
             analyze && !decided ? StageSql.Analyze : null, // a share's _b is a view of a table analyzed once
             lines,
-            analyze && lines is not null ? "analyze pg_temp._l (seq, product_id)" : null,
+            analyze && lines is not null && !decided ? "analyze pg_temp._l (seq, product_id)" : null,
             In(schema, IdentitySql.Register)), ct);
         if (kinds.Links > 0 && !decided) await MergeAsync(conn, tx, schema, changed, ct);
 
@@ -60,6 +60,7 @@ internal static class StarSchemaBatch
 
         await ExecAsync(conn, tx, Join(
             kinds.Purchases > 0 && !decided ? In(schema, FactSql.RecordOrders) : null,
+            kinds.Purchases > 0 && decided ? FactSql.WaitForDecidedOrders : null,
             kinds.Purchases > 0 ? In(schema, FactSql.ForPersons(FactSql.OrderLines, decided)) : null,
             In(schema, decided ? IdentitySql.DecidedTouchedPersons : IdentitySql.TouchedPersons)
                 .Replace("analyze pg_temp._k (user_key);", analyze ? "analyze pg_temp._k (user_key);" : "", StringComparison.Ordinal),

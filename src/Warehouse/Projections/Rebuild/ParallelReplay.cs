@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -74,8 +75,21 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
             if (await RunAllOrFallbackAsync(ct, [.. Enumerable.Range(0, workers).Select(w => (Func<CancellationToken, Task<bool>>)(token =>
                     ExecAsync(connections[w], ParallelReplaySql.Stage(floor + w * slice, Math.Min(ceiling, floor + (w + 1) * slice), workers), token)))])
                 is null) return null;
-            // The workers' order lines need this range's orders decided first (ranges are folded in order).
-            if (await RunAllOrFallbackAsync(ct, token => ExecAsync(coordinator, ParallelReplaySql.Orders(schema), token)) is null) return null;
+            // The range's orders are decided beside the folds; the workers' order lines wait for them (the lock).
+            await ExecAsync(coordinator, string.Create(CultureInfo.InvariantCulture,
+                $"select pg_advisory_lock({FactSql.DecidedOrdersLockKey})"), ct);
+            var orders = (Func<CancellationToken, Task<bool>>)(async token =>
+            {
+                try
+                {
+                    return await ExecInTransactionAsync(coordinator, ParallelReplaySql.Orders(schema), token);
+                }
+                finally
+                {
+                    await ExecAsync(coordinator, string.Create(CultureInfo.InvariantCulture,
+                        $"select pg_advisory_unlock({FactSql.DecidedOrdersLockKey})"), CancellationToken.None);
+                }
+            });
 
             var folds = Enumerable.Range(0, workers).Select(w => (Func<CancellationToken, Task<bool>>)(async token =>
             {
@@ -85,7 +99,7 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
                 await tx.CommitAsync(token);
                 progress?.Invoke(floor, Interlocked.Add(ref events, result.Events));
                 return true;
-            })).Append(token => ExecInTransactionAsync(products, ParallelReplaySql.Products(schema), token));
+            })).Append(token => ExecInTransactionAsync(products, ParallelReplaySql.Products(schema), token)).Prepend(orders);
             if (await RunAllOrFallbackAsync(ct, [.. folds]) is null) return null;
             progress?.Invoke(ceiling, events);
         }

@@ -46,9 +46,15 @@ internal static class ParallelReplaySql
     public static string Stage(long floor, long ceiling, int workers) => string.Create(CultureInfo.InvariantCulture,
         $"insert into {Staged} select s.*, mod(coalesce(s.person_key, 0), {workers}) from ({StageSql.Select(floor, ceiling, PersonMap)}) s");
 
-    /// <summary>A worker's partition, before it folds it: its _b is a view, which a batch cannot analyze itself.</summary>
-    public static string AnalyzeStaged(int worker) => string.Create(CultureInfo.InvariantCulture,
-        $"analyze {Staged}_{worker} (seq, type, category, primary_id, user_id, anon_id, previous_id)");
+    /// <summary>
+    /// A worker's partition, before it folds it: its _b is a view, which a batch cannot analyze itself. A small
+    /// sample is enough to plan a batch's joins, and took a tenth of the default's 0.4 s a partition.
+    /// </summary>
+    public static string AnalyzeStaged(int worker) => string.Create(CultureInfo.InvariantCulture, $"""
+        set default_statistics_target = 10;
+        analyze {Staged}_{worker} (seq, type, category, primary_id, user_id, anon_id, previous_id);
+        reset default_statistics_target
+        """);
 
     /// <summary>A worker's _b: the staged events of its share of persons.</summary>
     public static string WorkerView(int worker) => string.Create(CultureInfo.InvariantCulture,
