@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -76,8 +75,7 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
                     ExecAsync(connections[w], ParallelReplaySql.Stage(floor + w * slice, Math.Min(ceiling, floor + (w + 1) * slice), workers), token)))])
                 is null) return null;
             // The range's orders are decided beside the folds; the workers' order lines wait for them (the lock).
-            await ExecAsync(coordinator, string.Create(CultureInfo.InvariantCulture,
-                $"select pg_advisory_lock({FactSql.DecidedOrdersLockKey})"), ct);
+            await ExecAsync(coordinator, ParallelReplaySql.HoldOrders, ct);
             var orders = (Func<CancellationToken, Task<bool>>)(async token =>
             {
                 try
@@ -86,8 +84,7 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
                 }
                 finally
                 {
-                    await ExecAsync(coordinator, string.Create(CultureInfo.InvariantCulture,
-                        $"select pg_advisory_unlock({FactSql.DecidedOrdersLockKey})"), CancellationToken.None);
+                    await ReleaseOrdersAsync(coordinator);
                 }
             });
 
@@ -179,6 +176,19 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
             var bad = tasks.SelectMany(t => t.Exception?.InnerExceptions ?? []).First(ProjectionErrors.IsBadEvent);
             LogFallback(logger, "an event cannot be projected (" + bad.Message + ")");
             return null;
+        }
+    }
+
+    /// <summary>Never masks the error that ended the orders: a connection that cannot run it loses the lock when closed.</summary>
+    private static async Task ReleaseOrdersAsync(NpgsqlConnection coordinator)
+    {
+        try
+        {
+            await ExecAsync(coordinator, ParallelReplaySql.ReleaseOrders, CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // the session ends with the rebuild, and its advisory locks with it
         }
     }
 

@@ -95,6 +95,13 @@ internal static class ParallelReplaySql
         where l.x <> l.y
         """;
 
+    /// <summary>Held by the connection deciding a range's orders; workers wait for it (FactSql.WaitForDecidedOrders).</summary>
+    public static readonly string HoldOrders =
+        string.Create(CultureInfo.InvariantCulture, $"select pg_advisory_lock({FactSql.DecidedOrdersLockKey})");
+
+    public static readonly string ReleaseOrders =
+        string.Create(CultureInfo.InvariantCulture, $"select pg_advisory_unlock({FactSql.DecidedOrdersLockKey})");
+
     /// <summary>
     /// Per order id the earliest purchase event (event time, then sequence) among the staged range and the orders
     /// decided before it: the order a batch's FactSql.OrderWinners and RecordOrders end with, whatever the chunks.
