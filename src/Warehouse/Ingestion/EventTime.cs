@@ -24,7 +24,15 @@ public static class EventTime
     public static DateTimeOffset ResolveParsed(JsonTree? original, DateTimeOffset? sentAt, DateTimeOffset receivedAt, List<string> flags)
     {
         var orig = TryParse(original);
-        if (original is not null && !original.IsNull && orig is null) flags.Add(FlagUnparseable);
+        return ResolveParsed(orig, original is not null && !original.IsNull && orig is null, sentAt, receivedAt, flags);
+    }
+
+    /// <param name="orig">The message's time, parsed.</param>
+    /// <param name="origUnparseable">The message had a time that did not parse.</param>
+    public static DateTimeOffset ResolveParsed(DateTimeOffset? orig, bool origUnparseable, DateTimeOffset? sentAt, DateTimeOffset receivedAt,
+        List<string> flags)
+    {
+        if (origUnparseable) flags.Add(FlagUnparseable);
 
         DateTimeOffset ts;
         if (orig is { } o && sentAt is { } s)
@@ -57,9 +65,12 @@ public static class EventTime
     }
 
     /// <summary>ISO-8601 with or without offset (none = UTC), converted to UTC; anything else is null.</summary>
-    public static DateTimeOffset? TryParse(JsonTree? value)
+    public static DateTimeOffset? TryParse(JsonTree? value) => value is JsonText { Value: var text } ? TryParseText(text) : null;
+
+    /// <summary>As <see cref="TryParse(JsonTree?)"/> for a JSON string's text.</summary>
+    public static DateTimeOffset? TryParseText(string text)
     {
-        if (value is not JsonText { Value: { Length: > 0 and < 64 } text }) return null;
+        if (text is not { Length: > 0 and < 64 }) return null;
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal | DateTimeStyles.AllowWhiteSpaces, out var parsed))
             return null;
