@@ -129,9 +129,9 @@ internal static class StreamingNormalizer
 
         var originalField = ends[(int)Field.OriginalTimestamp] != 0 ? Field.OriginalTimestamp : ends[(int)Field.Timestamp] != 0 ? Field.Timestamp : Field.Other;
         DateTimeOffset? original = null;
-        if (originalField != Field.Other) original = EventTime.TryParseText(Encoding.UTF8.GetString(Inner(span, starts, ends, originalField)));
+        if (originalField != Field.Other) original = EventTime.TryParseUtf8(Inner(span, starts, ends, originalField));
         var ownSentAt = ends[(int)Field.SentAt] != 0 ? Encoding.UTF8.GetString(Inner(span, starts, ends, Field.SentAt)) : null;
-        var sentAt = ownSentAt is not null ? EventTime.TryParseText(ownSentAt) : EnvelopeSentAt(envelope);
+        var sentAt = ownSentAt is not null ? EventTime.TryParseUtf8(Inner(span, starts, ends, Field.SentAt)) : EnvelopeSentAt(envelope);
         var timestamp = EventTime.ResolveParsed(original, originalField != Field.Other && original is null, sentAt, ctx.ReceivedAt, flags);
         var headers = HeadersFor(envelope, ctx, ownSentAt, flags);
 
@@ -169,7 +169,7 @@ internal static class StreamingNormalizer
                 w.WritePropertyName("sentAt"u8);
                 envelopeSentAt.WriteTo(w);
             }
-            w.WriteString("timestamp"u8, EventTime.Format(timestamp));
+            w.WriteString("timestamp"u8, EventTime.FormatUtf8(timestamp, stackalloc byte[24]));
             w.WriteString("receivedAt"u8, ctx.ReceivedAtJson.Value);
             w.WriteEndObject();
             w.Flush();
