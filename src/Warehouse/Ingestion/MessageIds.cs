@@ -62,25 +62,28 @@ internal static class MessageIds
     {
         for (var t = 0; t < 16; t++) w[t] = BinaryPrimitives.ReadUInt32BigEndian(block[(t * 4)..]);
         for (var t = 16; t < 80; t++) w[t] = BitOperations.RotateLeft(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+        w = w[..80]; // lets the JIT drop the bounds checks below
         uint a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-        for (var t = 0; t < 80; t++)
-        {
-            uint f, k;
-            if (t < 20) { f = (b & c) | (~b & d); k = 0x5A827999; }
-            else if (t < 40) { f = b ^ c ^ d; k = 0x6ED9EBA1; }
-            else if (t < 60) { f = (b & c) | (b & d) | (c & d); k = 0x8F1BBCDC; }
-            else { f = b ^ c ^ d; k = 0xCA62C1D6; }
-            var temp = BitOperations.RotateLeft(a, 5) + f + e + k + w[t];
-            e = d;
-            d = c;
-            c = BitOperations.RotateLeft(b, 30);
-            b = a;
-            a = temp;
-        }
+        // Four loops, one per round function, rather than a branch per round.
+        for (var t = 0; t < 20; t++) Round(ref a, ref b, ref c, ref d, ref e, ((b & c) | (~b & d)) + 0x5A827999 + w[t]);
+        for (var t = 20; t < 40; t++) Round(ref a, ref b, ref c, ref d, ref e, (b ^ c ^ d) + 0x6ED9EBA1 + w[t]);
+        for (var t = 40; t < 60; t++) Round(ref a, ref b, ref c, ref d, ref e, ((b & c) | (b & d) | (c & d)) + 0x8F1BBCDC + w[t]);
+        for (var t = 60; t < 80; t++) Round(ref a, ref b, ref c, ref d, ref e, (b ^ c ^ d) + 0xCA62C1D6 + w[t]);
         h[0] += a;
         h[1] += b;
         h[2] += c;
         h[3] += d;
         h[4] += e;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Round(ref uint a, ref uint b, ref uint c, ref uint d, ref uint e, uint fkw)
+    {
+        var temp = BitOperations.RotateLeft(a, 5) + fkw + e;
+        e = d;
+        d = c;
+        c = BitOperations.RotateLeft(b, 30);
+        b = a;
+        a = temp;
     }
 }
