@@ -23,6 +23,9 @@ public static class MessageNormalizer
         out Rejection? rejection)
     {
         rejection = null;
+        // Batch items that need nothing unusual are written straight from their bytes; the rest (and single calls,
+        // whose tree the endpoint built already) take the tree path below, which owns every rule and reason.
+        if (!message.IsParsed && StreamingNormalizer.TryNormalize(message, pathType, envelope, ctx) is { } streamed) return streamed;
         var obj = message.Tree as JsonObject;
         var messageId = obj is null ? null : TrimmedId(obj["messageId"]);
         var reason = obj is null ? "the message is not a JSON object" : message.Problem ?? Validate(obj, pathType);

@@ -3,9 +3,57 @@ using Warehouse.Ingestion.Json;
 
 namespace Warehouse.Ingestion;
 
-/// <summary>One message of a request: its parsed tree (null when it is not an object) and its raw bytes.</summary>
-/// <param name="Problem">Why it cannot be stored, if the parser already knows (too deep, unstorable number).</param>
-public sealed record RawMessage(int Index, JsonTree Tree, ReadOnlyMemory<byte> Raw, string? Problem);
+/// <summary>One message of a request: its raw bytes and, parsed on first use, its tree.</summary>
+public sealed class RawMessage
+{
+    private JsonTree? _tree;
+    private string? _problem;
+
+    /// <param name="problem">Why it cannot be stored, if the parser already knows (too deep, unstorable number).</param>
+    public RawMessage(int index, JsonTree tree, ReadOnlyMemory<byte> raw, string? problem)
+    {
+        Index = index;
+        Raw = raw;
+        _tree = tree;
+        _problem = problem;
+    }
+
+    /// <summary>
+    /// A batch item whose bytes the body's reader already checked to be one JSON value. Most items are normalised
+    /// straight from these bytes (<see cref="StreamingNormalizer"/>) and never need a tree.
+    /// </summary>
+    internal RawMessage(int index, ReadOnlyMemory<byte> raw)
+    {
+        Index = index;
+        Raw = raw;
+    }
+
+    public int Index { get; }
+    public ReadOnlyMemory<byte> Raw { get; }
+
+    /// <summary>Whether the tree was built already (a single call's body); the streaming path is for the others.</summary>
+    internal bool IsParsed => _tree is not null;
+
+    /// <summary>The message as a tree (as <see cref="SafeJsonParser"/> reads it).</summary>
+    public JsonTree Tree
+    {
+        get
+        {
+            if (_tree is null) _tree = SafeJsonParser.Parse(Raw.Span, out _problem);
+            return _tree;
+        }
+    }
+
+    /// <summary>Why it cannot be stored, if the parser knows (too deep, unstorable number).</summary>
+    public string? Problem
+    {
+        get
+        {
+            _ = Tree; // parses on first use
+            return _problem;
+        }
+    }
+}
 
 /// <summary>
 /// A Segment request body, split into messages: a single call (the body is the message) or a batch envelope
@@ -22,6 +70,12 @@ public sealed class SegmentBody
 
     /// <summary>The headers text built for the previous message, reused when sentAt and flags are the same.</summary>
     internal (JsonTree? SentAt, string Flags, string Headers)? LastHeaders { get; set; }
+
+    /// <summary>As <see cref="LastHeaders"/> for <see cref="StreamingNormalizer"/>: keyed by the item's own sentAt text (null = the envelope's).</summary>
+    internal (string? OwnSentAt, string Flags, string Headers)? LastStreamedHeaders { get; set; }
+
+    /// <summary>The envelope has context or integrations to merge into every item (the general path does that).</summary>
+    internal bool HasContextToMerge => Context is { Properties.Count: > 0 } || Integrations is { Properties.Count: > 0 };
 
     /// <summary>The sentAt parsed for the previous message, reused while items share the same (envelope) sentAt.</summary>
     internal (JsonTree? Tree, DateTimeOffset? Parsed)? LastSentAt { get; set; }
@@ -64,11 +118,12 @@ public sealed class SegmentBody
                 result.Messages.Clear(); // a repeated key: the last one wins
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
+                    // Only delimit the item here (the reader still checks its syntax and the body's depth limit);
+                    // it is read again by the normaliser, which builds a tree only when it has to.
                     var start = (int)reader.TokenStartIndex;
-                    string? problem = null;
-                    var tree = SafeJsonParser.ReadValue(ref reader, reader.CurrentDepth, ref problem);
+                    reader.Skip();
                     var end = (int)reader.BytesConsumed;
-                    result.Messages.Add(new RawMessage(result.Messages.Count, tree, json[start..end], problem));
+                    result.Messages.Add(new RawMessage(result.Messages.Count, json[start..end]));
                 }
                 continue;
             }

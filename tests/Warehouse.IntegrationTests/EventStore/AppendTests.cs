@@ -113,4 +113,36 @@ public sealed class AppendTests(DatabaseFixture db) : IClassFixture<DatabaseFixt
         var stored = await store.ReadStreamAsync(stream);
         Assert.Equal([json, """{"type": "track", "event": "Replaced"}"""], stored.Select(e => e.Data));
     }
+
+    [Fact]
+    public async Task every_field_survives_the_binary_copy_exactly_across_buffer_flushes_and_a_row_bigger_than_the_buffer()
+    {
+        await using var store = new PostgresEventStore(db.DataSource);
+        var stream = NewStream("user") + ":Größe 🚀";
+        var at = new DateTimeOffset(2026, 11, 22, 10, 11, 12, TimeSpan.Zero).AddTicks(1_234_567); // .1234567 s: stored to the µs
+        var events = new List<NewEvent>();
+        for (var i = 0; i < 300; i++) // about 300 KB of rows: several 64 KB buffers
+        {
+            var json = $$"""{"k": "{{i}} Café {{new string('x', 900)}}"}""";
+            events.Add(i % 2 == 0
+                ? new NewEvent(EventIds.ForMessage("web", $"copy-{i}"), stream, "track", json, i % 3 == 0 ? null : $$"""{"i": {{i}}}""", at.AddDays(-i * 500))
+                : new NewEvent(EventIds.ForMessage("web", $"copy-{i}"), stream, "page", System.Text.Encoding.UTF8.GetBytes(json), $$"""{"i": {{i}}}""", at));
+        }
+        var big = $$"""{"k": "{{new string('é', 150_000)}}"}"""; // 300 KB in UTF-8: bigger than the copy buffer
+        events.Insert(150, new NewEvent(EventIds.ForMessage("web", "copy-big"), stream, "identify", big, null, at));
+
+        var result = await store.AppendAsync(events);
+        Assert.Equal(events.Count, result.AppendedCount);
+        var stored = await store.ReadStreamAsync(stream);
+        Assert.Equal(events.Count, stored.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var (e, s) = (events[i], stored[i]);
+            Assert.Equal((e.Id, e.StreamId, e.Type, e.Data, e.Headers, i + 1L), (s.Id, s.StreamId, s.Type, s.Data, s.Headers, s.Version));
+            // Microseconds counted from PostgreSQL's epoch (2000-01-01), truncated toward it, as Npgsql writes them.
+            const long epoch = 630_822_816_000_000_000;
+            Assert.Equal(((e.Timestamp.UtcTicks - epoch) / 10 * 10) + epoch, s.Timestamp.UtcTicks);
+            Assert.Equal(result.Events[i].Sequence, s.Sequence);
+        }
+    }
 }

@@ -202,6 +202,25 @@ public sealed class GroupCommitTests(DatabaseFixture db) : IClassFixture<Databas
         Assert.Contains(await store.ReadStreamAsync(stream), e => e.Id == EventIds.ForMessage("web", "after-kill"));
     }
 
+    [Fact]
+    public async Task an_idle_lane_gives_its_connection_back()
+    {
+        // Unpooled, under its own name: a connection the lane gives back is closed, so its session disappears.
+        var name = "lane-" + Guid.NewGuid().ToString("N")[..8];
+        var cs = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Pooling = false, ApplicationName = name }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        await using var store = new PostgresEventStore(dataSource, new EventStoreOptions { WriterLanes = 1 },
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresEventStore>.Instance);
+        var stream = NewStream();
+        for (var i = 0; i < 3; i++) Assert.Equal(1, (await store.AppendAsync([Event(stream, $"idle-{i}")])).AppendedCount);
+        await WaitUntilAsync(async () =>
+        {
+            await using var count = db.DataSource.CreateCommand("select count(*) from pg_stat_activity where application_name = $1");
+            count.Parameters.Add(new() { Value = name });
+            return (long)(await count.ExecuteScalarAsync())! == 0;
+        }, "the idle lane gave its connection back");
+    }
+
     private PostgresEventStore OneLane() => new(db.DataSource, new EventStoreOptions { WriterLanes = 1 },
         Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresEventStore>.Instance);
 }

@@ -22,5 +22,6 @@ public sealed partial class IngestBenchSmokeTests(DatabaseFixture db) : IClassFi
         Assert.True(long.Parse(summary.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, run.Stdout);
         Assert.Contains(lines, l => l.StartsWith("server peak RSS:", StringComparison.Ordinal) && l.EndsWith(" MB", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("statuses:        200:", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("server CPU:", StringComparison.Ordinal) && l.Contains(" µs per committed event (", StringComparison.Ordinal));
     }
 }

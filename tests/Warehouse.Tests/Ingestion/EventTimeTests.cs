@@ -57,4 +57,42 @@ public sealed class EventTimeTests
     {
         Assert.Equal("2026-11-22T10:00:00.000Z", EventTime.Format(Received.ToOffset(TimeSpan.FromHours(2))));
     }
+
+    [Theory]
+    [InlineData("2026-11-22T10:00:00.000Z")]
+    [InlineData("2026-11-22T10:00:00Z")]
+    [InlineData("2026-11-22T10:00:00.1234567Z")]
+    [InlineData("2026-11-22T10:00:00.12345678Z")]
+    [InlineData("2026-11-22T10:00:00.5+05:30")]
+    [InlineData("2026-11-22T00:30:00-14:00")]
+    [InlineData("2026-11-22T00:30:00+14:01")]
+    [InlineData("2024-02-29T23:59:59.999Z")]
+    [InlineData("2025-02-29T10:00:00Z")]
+    [InlineData("2026-13-01T10:00:00Z")]
+    [InlineData("2026-11-22T24:00:00Z")]
+    [InlineData("2026-11-22T10:00:60Z")]
+    [InlineData("0001-01-01T00:00:00+01:00")]
+    [InlineData("9999-12-31T23:59:59-01:00")]
+    [InlineData("2026-11-22t10:00:00z")]
+    [InlineData("2026-11-22 10:00:00Z")]
+    [InlineData("2026-11-22T10:00:00")]
+    [InlineData("2026-11-22T10:00:00.Z")]
+    [InlineData("2026-11-22T10:00:00+0530")]
+    [InlineData("2026-11-22")]
+    [InlineData("now")]
+    [InlineData("")]
+    public void the_utf8_reading_gives_what_the_text_reading_gives(string text)
+    {
+        Assert.Equal(EventTime.TryParseText(text), EventTime.TryParseUtf8(System.Text.Encoding.UTF8.GetBytes(text)));
+        if (EventTime.TryParseIso(System.Text.Encoding.UTF8.GetBytes(text), out var fast))
+            Assert.Equal(EventTime.TryParseText(text), fast); // the shortcut itself, where it answers
+    }
+
+    [Fact]
+    public void the_utf8_format_writes_what_format_writes()
+    {
+        var buffer = new byte[24];
+        foreach (var t in new[] { Received, Received.AddTicks(9_999_999), new DateTimeOffset(2, 1, 1, 0, 0, 0, TimeSpan.Zero), DateTimeOffset.MaxValue, new DateTimeOffset(2026, 1, 2, 3, 4, 5, 67, TimeSpan.FromHours(-3)) })
+            Assert.Equal(EventTime.Format(t), System.Text.Encoding.UTF8.GetString(EventTime.FormatUtf8(t, buffer)));
+    }
 }

@@ -81,13 +81,16 @@ public static class IngestBench
             using var server = StartServer(benchCs, port);
             long peakRss;
             IngestLoadResult result;
+            TimeSpan? serverCpu;
             try
             {
                 var baseUri = new Uri($"http://127.0.0.1:{port}");
                 await WaitHealthyAsync(baseUri, server, ct);
                 Console.Error.WriteLine($"server pid {server.Id} on {baseUri}");
                 await WarmUpAsync(baseUri, key, settings, ct);
+                var cpuBefore = CpuTime(server.Id);
                 result = await LoadAsync(baseUri, key, settings, ct);
+                serverCpu = CpuTime(server.Id) - cpuBefore;
                 peakRss = PeakRssBytes(server.Id);
             }
             finally
@@ -100,7 +103,7 @@ public static class IngestBench
             Console.Error.WriteLine($"measuring the COPY ceiling on the same server ({Math.Min(stored, 200_000):N0} events, 1,000 per COPY)");
             var sample = await SampleAsync(dataSource, 200_000, ct);
             var ceiling = await CopyCeiling.MeasureAsync(dataSource, sample, 1000, ct);
-            Report(result, peakRss, ceiling, stored, settings);
+            Report(result, peakRss, ceiling, stored, settings, serverCpu);
             return 0;
         }
         finally
@@ -133,7 +136,7 @@ public static class IngestBench
         }, ct);
     }
 
-    private static void Report(IngestLoadResult r, long? peakRss, double? ceiling, long? stored, Settings settings)
+    private static void Report(IngestLoadResult r, long? peakRss, double? ceiling, long? stored, Settings settings, TimeSpan? serverCpu = null)
     {
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"requests:        {r.Requests:N0} in {r.Elapsed.TotalSeconds:0.0} s ({r.Requests / r.Elapsed.TotalSeconds:N0} req/s), {settings.Clients} clients x {settings.BatchSize} events"));
@@ -142,6 +145,10 @@ public static class IngestBench
         if (stored is not null) Console.WriteLine(string.Create(inv, $"in mt_events:    {stored:N0} (warm-up included)"));
         Console.WriteLine(string.Create(inv, $"latency:         p50 {r.P50Ms:0.0} ms, p99 {r.P99Ms:0.0} ms"));
         Console.WriteLine(peakRss is null ? "server peak RSS: n/a (external server)" : string.Create(inv, $"server peak RSS: {peakRss / 1024.0 / 1024.0:0} MB"));
+        // Less sensitive to a shared machine than events/s (though not immune: a busy machine makes every process spin
+        // and switch more): compare code changes by this too.
+        if (serverCpu is { } cpu && r.Accepted > 0)
+            Console.WriteLine(string.Create(inv, $"server CPU:      {cpu.TotalMilliseconds * 1000 / r.Accepted:0.0} µs per committed event ({cpu.TotalSeconds / r.Elapsed.TotalSeconds:0.00} cores)"));
         if (ceiling is null)
         {
             Console.WriteLine(string.Create(inv, $"ingest: {r.EventsPerSecond:0} events/s, n/a of COPY ceiling"));
@@ -208,6 +215,19 @@ public static class IngestBench
             await Task.Delay(200, ct);
         }
         throw new CliUsageException("the benchmark server did not become healthy within 120 s");
+    }
+
+    /// <summary>User + system CPU time of a process so far (Linux /proc; null elsewhere).</summary>
+    private static TimeSpan? CpuTime(int pid)
+    {
+        var path = $"/proc/{pid}/stat";
+        if (!File.Exists(path)) return null;
+        var stat = File.ReadAllText(path);
+        // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is the
+        // 14th field of the line, stime the 15th, in clock ticks (100 per second on Linux).
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0);
     }
 
     /// <summary>VmHWM: the peak resident set of the process since it started (Linux).</summary>

@@ -42,25 +42,7 @@ internal static class AppendTransaction
         // Sequence numbers were drawn in input order, so position order is sequence order: the heap and the
         // primary key grow at their right edge only.
         fresh.Sort();
-        await using var copy = await conn.BeginBinaryImportAsync(
-            "copy events.mt_events (seq_id, id, stream_id, version, data, type, timestamp, headers) from stdin (format binary)", ct);
-        foreach (var position in fresh)
-        {
-            var e = events[position];
-            var r = results[position];
-            await copy.StartRowAsync(ct);
-            await copy.WriteAsync(r.Sequence, NpgsqlDbType.Bigint, ct);
-            await copy.WriteAsync(e.Id, NpgsqlDbType.Uuid, ct);
-            await copy.WriteAsync(e.StreamId, NpgsqlDbType.Varchar, ct);
-            await copy.WriteAsync(r.Version, NpgsqlDbType.Bigint, ct);
-            if (e.DataUtf8 is { } utf8) await copy.WriteAsync(utf8, NpgsqlDbType.Jsonb, ct);
-            else await copy.WriteAsync(e.Data, NpgsqlDbType.Jsonb, ct);
-            await copy.WriteAsync(e.Type, NpgsqlDbType.Varchar, ct);
-            await copy.WriteAsync(e.Timestamp.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
-            if (e.Headers is null) await copy.WriteNullAsync(ct);
-            else await copy.WriteAsync(e.Headers, NpgsqlDbType.Jsonb, ct);
-        }
-        await copy.CompleteAsync(ct);
+        await EventCopyRows.WriteAsync(conn, events, fresh, results, ct);
         return results;
     }
 }

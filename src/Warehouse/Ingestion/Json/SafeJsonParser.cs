@@ -71,7 +71,7 @@ public static class SafeJsonParser
                 return new JsonText(ReadString(ref reader));
             case JsonTokenType.Number:
                 var raw = Encoding.ASCII.GetString(reader.ValueSpan);
-                if (!IsStorableNumber(raw))
+                if (!IsStorableNumber(reader.ValueSpan))
                     problem ??= $"the number {Shorten(raw)} is outside what the database can store exactly";
                 return new JsonNumber(raw);
             case JsonTokenType.True: return JsonLiteral.True;
@@ -204,15 +204,16 @@ public static class SafeJsonParser
         return sb.ToString();
     }
 
-    private static bool IsStorableNumber(string raw)
+    /// <summary>Whether PostgreSQL numeric holds this JSON number (its token bytes) exactly.</summary>
+    internal static bool IsStorableNumber(ReadOnlySpan<byte> raw)
     {
-        var e = raw.AsSpan().IndexOfAny('e', 'E');
-        var mantissa = e < 0 ? raw.AsSpan() : raw.AsSpan(0, e);
+        var e = raw.IndexOfAny((byte)'e', (byte)'E');
+        var mantissa = e < 0 ? raw : raw[..e];
         long exponent = 0;
-        if (e >= 0 && !long.TryParse(raw.AsSpan(e + 1), System.Globalization.NumberStyles.AllowLeadingSign,
+        if (e >= 0 && !long.TryParse(raw[(e + 1)..], System.Globalization.NumberStyles.AllowLeadingSign,
                 System.Globalization.CultureInfo.InvariantCulture, out exponent)) return false;
         if (exponent is > MaxExponent or < -MaxExponent) return false;
-        var dot = mantissa.IndexOf('.');
+        var dot = mantissa.IndexOf((byte)'.');
         var fractionDigits = dot < 0 ? 0 : mantissa.Length - dot - 1;
         return fractionDigits - exponent <= MaxFractionDigits;
     }
