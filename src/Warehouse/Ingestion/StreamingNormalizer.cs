@@ -181,7 +181,7 @@ internal static class StreamingNormalizer
         }
 
         var streamId = userId is not null ? "user:" + userId : "anon:" + anonymousId;
-        var e = new NewEvent(MessageIds.ForMessage(ctx.Source.Name, messageId), streamId, type, data, headers, ctx.ReceivedAt);
+        var e = new NewEvent(EventIds.ForMessage(ctx.Source.Name, messageId), streamId, type, data, headers, ctx.ReceivedAt);
         return new Candidate(e, message.Index, messageId, message.Raw);
     }
 
