@@ -79,6 +79,12 @@ internal static class IdentitySql
                or excluded.traits_at is not null
         """.Replace("{earlier}", EarlierFirstTouch, StringComparison.Ordinal);
 
+    /// <summary>
+    /// Register into tables that hold none of the batch's ids yet (a parallel rebuild's first range: fresh tables,
+    /// and each worker writes only its own persons): a plain insert, about half the cost per row of the upsert.
+    /// </summary>
+    public static readonly string RegisterFresh = Register[..Register.IndexOf("on conflict", StringComparison.Ordinal)];
+
     /// <summary>The batch brings an activity event earlier (event time, then sequence) than the identity's first.</summary>
     private const string EarlierFirstTouch =
         "(excluded.first_at is not null and (i.first_at is null or (excluded.first_at, excluded.first_seq) < (i.first_at, i.first_seq)))";
@@ -167,4 +173,7 @@ internal static class IdentitySql
             first_device = excluded.first_device, first_country = excluded.first_country, traits = excluded.traits,
             updated_at = excluded.updated_at
         """;
+
+    /// <summary>Users for persons not written yet (a parallel rebuild's first range): a plain insert.</summary>
+    public static readonly string UsersFresh = Users[..Users.IndexOf("on conflict", StringComparison.Ordinal)];
 }

@@ -24,11 +24,12 @@ internal static class StarSchemaBatch
     /// share of persons, with their final keys), so there is nothing to merge, and products and orders were
     /// decided before the workers started.
     /// </summary>
-    public static Task<BatchResult> RunShareAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, CancellationToken ct) =>
-        RunAsync(conn, tx, schema, StageSql.DropTempsOfShare, decided: true, ct);
+    /// <param name="fresh">No batch has written any of this share's persons yet (the first range): inserts, not upserts.</param>
+    public static Task<BatchResult> RunShareAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, bool fresh, CancellationToken ct) =>
+        RunAsync(conn, tx, schema, StageSql.DropTempsOfShare, decided: true, ct, fresh);
 
     private static async Task<BatchResult> RunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string stage,
-        bool decided, CancellationToken ct)
+        bool decided, CancellationToken ct, bool fresh = false)
     {
         var changed = new HashSet<long>();
         // Statements without a result go out together, one round trip per group: a daemon batch is mostly
@@ -44,7 +45,7 @@ internal static class StarSchemaBatch
             analyze && !decided ? StageSql.Analyze : null, // a share's _b is a view of a table analyzed once
             lines,
             analyze && lines is not null && !decided ? "analyze pg_temp._l (seq, product_id)" : null,
-            In(schema, IdentitySql.Register)), ct);
+            In(schema, fresh ? IdentitySql.RegisterFresh : IdentitySql.Register)), ct);
         if (kinds.Links > 0 && !decided) await MergeAsync(conn, tx, schema, changed, ct);
 
         await ExecAsync(conn, tx, Join(
@@ -64,7 +65,7 @@ internal static class StarSchemaBatch
             kinds.Purchases > 0 ? In(schema, FactSql.ForPersons(FactSql.OrderLines, decided)) : null,
             In(schema, decided ? IdentitySql.DecidedTouchedPersons : IdentitySql.TouchedPersons)
                 .Replace("analyze pg_temp._k (user_key);", analyze ? "analyze pg_temp._k (user_key);" : "", StringComparison.Ordinal),
-            In(schema, IdentitySql.Users)), ct);
+            In(schema, fresh ? IdentitySql.UsersFresh : IdentitySql.Users)), ct);
         await ReadPairsAsync(conn, tx, "select user_key, 0::bigint from _k", (k, _) => changed.Add(k), ct);
         return new BatchResult(kinds.Events, changed);
     }

@@ -92,7 +92,7 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
             {
                 await ExecAsync(connections[w], ParallelReplaySql.AnalyzeStaged(w), token);
                 await using var tx = await connections[w].BeginTransactionAsync(token);
-                var result = await StarSchemaBatch.RunShareAsync(connections[w], tx, schema, token);
+                var result = await StarSchemaBatch.RunShareAsync(connections[w], tx, schema, fresh: floor == 0, token);
                 await tx.CommitAsync(token);
                 progress?.Invoke(floor, Interlocked.Add(ref events, result.Events));
                 return true;
