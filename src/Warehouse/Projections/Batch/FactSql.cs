@@ -35,7 +35,7 @@ internal static class FactSql
     /// (from the catalogue or an earlier event) are kept, so the catalogue always wins over tracker properties.
     /// Each field is the first one given, by line (event sequence, then position in the order): found as the
     /// smallest line key that gives it, then read from that one line. (Ordered array_aggs sorted every product's
-    /// lines once per field: 2.9 s of a million-event rebuild.) A line's key packs (seq, n) into one bigint: n is
+    /// lines once per field: 1.8 s against 1.0 s on 715k lines.) A line's key packs (seq, n) into one bigint: n is
     /// a position in one message's products array, far below a million within the 32 KB message limit.
     /// </summary>
     public const string TrackerProducts = """

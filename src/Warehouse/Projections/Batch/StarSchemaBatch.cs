@@ -21,8 +21,8 @@ internal static class StarSchemaBatch
 
     /// <summary>
     /// A parallel rebuild's worker (Rebuild/ParallelReplay): _b is already there (a view of the events of its
-    /// share of persons, with their final keys), so there is nothing to merge, and products and orders were
-    /// decided before the workers started.
+    /// share of persons, with their final keys), so there is nothing to merge; products and orders are decided on
+    /// other connections (the order lines wait for the orders).
     /// </summary>
     /// <param name="fresh">No batch has written any of this share's persons yet (the first range): inserts, not upserts.</param>
     public static Task<BatchResult> RunShareAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, bool fresh, CancellationToken ct) =>

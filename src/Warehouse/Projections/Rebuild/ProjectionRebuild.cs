@@ -66,8 +66,8 @@ public sealed partial class ProjectionRebuild(
                 }
                 else
                 {
-                    deferred = await SchemaCopy.CreateAsync(conn, StarSchemaBatchSchemas.Live, Schema, ct); // start clean
-                    replay.Restart();
+                    // Start clean; the time spent so far stays in the replay's figure (it is what the rebuild took).
+                    deferred = await SchemaCopy.CreateAsync(conn, StarSchemaBatchSchemas.Live, Schema, ct);
                 }
             }
             while (position < target)
