@@ -157,6 +157,7 @@ internal static class IdentitySql
             select user_key, jsonb_object_agg(key, value) as traits
             from (select distinct on (ids.user_key, e.key) ids.user_key, e.key, e.value
                   from ids cross join lateral jsonb_each(ids.traits) e
+                  where ids.traits <> '{}' -- most identities have none: no function call for them
                   order by ids.user_key, e.key, ids.traits_at desc nulls last, ids.identity) t
             group by user_key
         )
