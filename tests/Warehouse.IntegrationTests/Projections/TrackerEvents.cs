@@ -61,6 +61,14 @@ internal static class TrackerEvents
             data.ToJsonString(), """{"source":"catalogue"}""", DateTimeOffset.UtcNow);
     }
 
+    /// <summary>A page view of an anonymous visitor whose context and properties are given as JSON (any shape).</summary>
+    public static NewEvent PageWith(string anonymousId, DateTimeOffset at, string contextJson, string propertiesJson) =>
+        Message("page", null, anonymousId, at, "web", m =>
+        {
+            m["context"] = JsonNode.Parse(contextJson);
+            m["properties"] = JsonNode.Parse(propertiesJson);
+        });
+
     private static NewEvent Message(string type, string? userId, string? anonymousId, DateTimeOffset at, string source, Action<JsonObject> fill)
     {
         var messageId = Guid.NewGuid().ToString();
