@@ -5,8 +5,8 @@ using static Warehouse.IntegrationTests.Projections.TrackerEvents;
 namespace Warehouse.IntegrationTests.Projections;
 
 /// <summary>
-/// What a visitor's first touch reads from its first event (StageSql): the context's fields first, the
-/// properties' as the fallbacks the Segment spec allows, and nothing, without failing, when the context or the
+/// What a visitor's first touch reads from its first event (StageSql): the context's fields first, then the
+/// properties' as fallbacks, and nothing, without failing, when the context or the
 /// properties are not objects. Each case is one visitor's only event, so that event is the first touch.
 /// </summary>
 public sealed class FirstTouchFieldsTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
