@@ -111,6 +111,38 @@ public sealed class ClassificationTests(DatabaseFixture db) : IClassFixture<Data
     }
 
     [Fact]
+    public async Task a_product_seen_in_events_takes_each_field_from_the_first_line_that_gives_it()
+    {
+        // One batch, three events: lines go by sequence, then by position in the order's products, never by event
+        // time (the last event happened first: it sets first_seen_at, and no field).
+        var pid = "prod-" + Guid.NewGuid();
+        var anon = Guid.NewGuid().ToString();
+        await Projecting.AppendAsync(db.DataSource,
+            Track(null, anon, "Product Viewed", T0.AddHours(2), new { product_id = pid, name = "First name", price = 5m }),
+            Track(null, anon, "Order Completed", T0.AddHours(3), new
+            {
+                order_id = "order-" + pid,
+                revenue = 30m,
+                currency = "USD",
+                products = new object[]
+                {
+                    new { product_id = pid, sku = "S-1", brand = "Line brand", price = 10m, quantity = 1 },
+                    new { product_id = pid, category = "Second line category", brand = "Not this", price = 20m, quantity = 1 },
+                },
+            }),
+            Track(null, anon, "Product Added", T0, new
+            {
+                product_id = pid, sku = "S-3", name = "Later name", category = "Later category", brand = "Later brand", price = 7m, currency = "GBP",
+            }));
+        await Projecting.CatchUpAsync(db.DataSource);
+
+        await using var conn = await db.DataSource.OpenConnectionAsync();
+        var p = await conn.QuerySingleAsync<(string Sku, string Name, string Category, string Brand, decimal Price, string Currency, DateTime FirstSeen)>(
+            "select sku, name, category, brand, price, currency, first_seen_at from warehouse.dim_products where product_id = @pid", new { pid });
+        Assert.Equal(("S-1", "First name", "Second line category", "Line brand", 5m, "USD", T0.UtcDateTime), p);
+    }
+
+    [Fact]
     public async Task utm_values_are_lower_trimmed_on_each_fact()
     {
         var anon = Guid.NewGuid().ToString();

@@ -33,39 +33,33 @@ internal static class FactSql
     /// <summary>
     /// Products first seen in tracker events get a row from the event's properties; values already there
     /// (from the catalogue or an earlier event) are kept, so the catalogue always wins over tracker properties.
-    /// Each field is the first one given, by line (event sequence, then position in the order): found as the
-    /// smallest line key that gives it, then read from that one line. (Ordered array_aggs sorted every product's
-    /// lines once per field: 1.8 s against 1.0 s on 715k lines.) A line's key packs (seq, n) into one bigint: n is
-    /// a position in one message's products array, far below a million within the 32 KB message limit.
+    /// Each field is the first one given, by line (event sequence, then position in the order), in one pass: each
+    /// value is prefixed with its line's key as 19 fixed-width digits, so the smallest prefixed value (byte order)
+    /// is the first line's, and the prefix is cut off after. (Finding each field's first line and reading it back
+    /// with a join read the lines twice: 2.0 s against 1.7 s on 713k lines; ordered array_aggs sorted every
+    /// product's lines once per field: slower still.) A line's key packs (seq, n) into one bigint: n is a position
+    /// in one message's products array, far below a million within the 32 KB message limit.
     /// </summary>
     public const string TrackerProducts = """
         insert into {s}.dim_products as d (product_key, product_id, sku, name, category, brand, price, currency, first_seen_at)
-        with lines as not materialized (
-            select l.product_id, l.seq * 1000000 + coalesce(l.n, 0) as at, l.p, l.occurred_at,
-                   coalesce(l.p ->> 'currency', l.event_currency) as currency
-            from _l l where l.product_id is not null
-        ), firsts as (
+        select warehouse.wh_key('product:' || f.product_id), f.product_id, substr(f.sku, 20), substr(f.name, 20),
+               substr(f.category, 20), substr(f.brand, 20), substr(f.price, 20)::numeric, substr(f.currency, 20), f.first_seen_at
+        from (
             select product_id, min(occurred_at) as first_seen_at,
-                   min(at) filter (where p ->> 'sku' is not null) as sku_at,
-                   min(at) filter (where p ->> 'name' is not null) as name_at,
-                   min(at) filter (where p ->> 'category' is not null) as category_at,
-                   min(at) filter (where p ->> 'brand' is not null) as brand_at,
-                   min(at) filter (where (p ->> 'price')::numeric is not null) as price_at, -- every price must be a number
-                   min(at) filter (where currency is not null) as currency_at
-            from lines group by product_id
-        )
-        select warehouse.wh_key('product:' || f.product_id), f.product_id,
-               max(l.p ->> 'sku') filter (where l.at = f.sku_at),
-               max(l.p ->> 'name') filter (where l.at = f.name_at),
-               max(l.p ->> 'category') filter (where l.at = f.category_at),
-               max(l.p ->> 'brand') filter (where l.at = f.brand_at),
-               max((l.p ->> 'price')::numeric) filter (where l.at = f.price_at),
-               max(l.currency) filter (where l.at = f.currency_at),
-               f.first_seen_at
-        from firsts f
-        left join lines l on l.product_id = f.product_id
-                    and l.at in (f.sku_at, f.name_at, f.category_at, f.brand_at, f.price_at, f.currency_at)
-        group by f.product_id, f.first_seen_at
+                   min(k || (p ->> 'sku')) as sku,
+                   min(k || (p ->> 'name')) as name,
+                   min(k || (p ->> 'category')) as category,
+                   min(k || (p ->> 'brand')) as brand,
+                   min(k || (p ->> 'price')) filter (where (p ->> 'price')::numeric is not null) as price, -- every price must be a number
+                   min(k || coalesce(p ->> 'currency', event_currency)) as currency
+            from (
+                -- offset 0: the key is formatted once per line, not once per field
+                select l.product_id, lpad((l.seq * 1000000 + coalesce(l.n, 0))::text, 19, '0') collate "C" as k,
+                       l.p, l.occurred_at, l.event_currency
+                from _l l where l.product_id is not null offset 0
+            ) lines
+            group by product_id
+        ) f
         on conflict (product_id) do update set
             sku = coalesce(d.sku, excluded.sku), name = coalesce(d.name, excluded.name),
             category = coalesce(d.category, excluded.category), brand = coalesce(d.brand, excluded.brand),

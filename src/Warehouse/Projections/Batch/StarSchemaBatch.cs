@@ -22,7 +22,7 @@ internal static class StarSchemaBatch
     /// <summary>
     /// A parallel rebuild's worker (Rebuild/ParallelReplay): _b is already there (a view of the events of its
     /// share of persons, with their final keys), so there is nothing to merge; products and orders are decided on
-    /// other connections (the order lines wait for the orders).
+    /// other connections (the order lines wait for the orders). Its result names no changed persons.
     /// </summary>
     /// <param name="fresh">No batch has written any of this share's persons yet (the first range): inserts, not upserts.</param>
     public static Task<BatchResult> RunShareAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, bool fresh, CancellationToken ct) =>
@@ -66,7 +66,8 @@ internal static class StarSchemaBatch
             In(schema, decided ? IdentitySql.DecidedTouchedPersons : IdentitySql.TouchedPersons)
                 .Replace("analyze pg_temp._k (user_key);", analyze ? "analyze pg_temp._k (user_key);" : "", StringComparison.Ordinal),
             In(schema, fresh ? IdentitySql.UsersFresh : IdentitySql.Users)), ct);
-        await ReadPairsAsync(conn, tx, "select user_key, 0::bigint from _k", (k, _) => changed.Add(k), ct);
+        // A rebuild's share reports no changed persons: nothing listens to a copy that is not swapped in yet.
+        if (!decided) await ReadPairsAsync(conn, tx, "select user_key, 0::bigint from _k", (k, _) => changed.Add(k), ct);
         return new BatchResult(kinds.Events, changed);
     }
 
