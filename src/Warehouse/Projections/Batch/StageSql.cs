@@ -112,8 +112,8 @@ internal static class StageSql
 
     /// <summary>
     /// The same lines as a view, for a parallel rebuild's products connection: its one reader
-    /// (FactSql.TrackerProducts) reads them once, so writing them to a table would only cost (on the bench store, 1.1 s of
-    /// the 2.0 s products took).
+    /// (FactSql.TrackerProducts) reads them once, so writing them to a table would only cost (on the bench store,
+    /// 1.1 s of the 2.0 s products took).
     /// </summary>
     public const string LinesView = "create or replace temp view _l as\n" + ProductEventLines + "\nunion all\n" + OrderProductLines;
 

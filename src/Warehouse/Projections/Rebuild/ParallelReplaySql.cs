@@ -75,7 +75,7 @@ internal static class ParallelReplaySql
 
     /// <summary>
     /// Every distinct pair of ids one event links (IdentitySql.Links: identify, alias, any event with both ids), as
-    /// the ids' own keys (union-find needs nothing else, and keys travel in a sixth of the bytes), up to $1. An
+    /// the ids' own keys (union-find needs nothing else, and keys are a fraction of the ids' bytes), up to $1. An
     /// alias without a userId names an id that it does not link to the event's person, so that event belongs to no
     /// single person: its row says so in the third column, and the rebuild then replays in sequence instead. A
     /// read-only query: PostgreSQL may scan in parallel.
