@@ -18,9 +18,12 @@ namespace Warehouse.Projections.Rebuild;
 /// </summary>
 internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, ProjectionOptions options, ILogger logger)
 {
-    /// <returns>The events replayed, or null when the caller must replay in sequence (the copy is then dirty).</returns>
-    public async Task<long?> RunAsync(string schema, long target, int workers, Func<NpgsqlConnection, CancellationToken, Task> tune,
-        Action<long, long>? progress, CancellationToken ct)
+    /// <param name="fillIndexes">The copy's held keys and indexes (SchemaCopy.CreateAsync): built here after the first
+    /// range when another follows (its upserts need them); otherwise left to the caller, to build after the replay.</param>
+    /// <returns>The events replayed and whether the held indexes were built, or null when the caller must replay in
+    /// sequence (the copy is then dirty).</returns>
+    public async Task<(long Events, bool IndexesBuilt)?> RunAsync(string schema, long target, int workers,
+        Func<NpgsqlConnection, CancellationToken, Task> tune, IReadOnlyList<string> fillIndexes, Action<long, long>? progress, CancellationToken ct)
     {
         var connections = new List<NpgsqlConnection>();
         try
@@ -32,7 +35,7 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
                 await tune(connections[i], ct);
             }
             await ExecAsync(connections[^1], ParallelReplaySql.CreateWork(workers), ct);
-            return await RunPhasesAsync(schema, target, connections, progress, ct);
+            return await RunPhasesAsync(schema, target, connections, fillIndexes, progress, ct);
         }
         finally
         {
@@ -42,8 +45,8 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
         }
     }
 
-    private async Task<long?> RunPhasesAsync(string schema, long target, List<NpgsqlConnection> connections,
-        Action<long, long>? progress, CancellationToken ct)
+    private async Task<(long Events, bool IndexesBuilt)?> RunPhasesAsync(string schema, long target, List<NpgsqlConnection> connections,
+        IReadOnlyList<string> fillIndexes, Action<long, long>? progress, CancellationToken ct)
     {
         var workers = connections.Count - 2;
         var (products, coordinator) = (connections[^2], connections[^1]);
@@ -65,21 +68,34 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
         // little over a range is not replayed as one full range and one small one (each range costs its products pass).
         var ranges = Math.Max(1, (long)Math.Round(target / ((double)options.RebuildChunkSize * workers)));
         var step = (target + ranges - 1) / ranges;
+        var indexesBuilt = false;
         for (long floor = 0; floor < target; floor += step)
         {
             var ceiling = Math.Min(target, floor + step);
+            if (floor > 0 && !indexesBuilt)
+            {
+                await SchemaCopy.CreateIndexesAsync(coordinator, fillIndexes, ct);
+                indexesBuilt = true;
+            }
             await ExecAsync(coordinator, ParallelReplaySql.ClearStaged, ct);
             var slice = (ceiling - floor + workers - 1) / workers;
-            if (await RunAllOrFallbackAsync(ct, [.. Enumerable.Range(0, workers).Select(w => (Func<CancellationToken, Task<bool>>)(token =>
-                    ExecAsync(connections[w], ParallelReplaySql.Stage(floor + w * slice, Math.Min(ceiling, floor + (w + 1) * slice), workers), token)))])
+            long staged = 0;
+            if (await RunAllOrFallbackAsync(ct, [.. Enumerable.Range(0, workers).Select(w => (Func<CancellationToken, Task<bool>>)(async token =>
+                {
+                    var rows = await ExecCountAsync(connections[w],
+                        ParallelReplaySql.Stage(floor + w * slice, Math.Min(ceiling, floor + (w + 1) * slice), workers), token);
+                    Interlocked.Add(ref staged, rows);
+                    return true;
+                }))])
                 is null) return null;
+            var fresh = floor == 0;
             // The range's orders are decided beside the folds; the workers' order lines wait for them (the lock).
             await ExecAsync(coordinator, ParallelReplaySql.HoldOrders, ct);
             var orders = (Func<CancellationToken, Task<bool>>)(async token =>
             {
                 try
                 {
-                    return await ExecInTransactionAsync(coordinator, ParallelReplaySql.Orders(schema), token);
+                    return await ExecInTransactionAsync(coordinator, ParallelReplaySql.Orders(schema, fresh), token);
                 }
                 finally
                 {
@@ -91,12 +107,12 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
             {
                 await ExecAsync(connections[w], ParallelReplaySql.AnalyzeStaged(w), token);
                 await using var tx = await connections[w].BeginTransactionAsync(token);
-                var result = await StarSchemaBatch.RunShareAsync(connections[w], tx, schema, fresh: floor == 0, token);
+                await StarSchemaBatch.RunShareAsync(connections[w], tx, schema, fresh, token);
                 await tx.CommitAsync(token);
-                progress?.Invoke(floor, Interlocked.Add(ref events, result.Events));
                 return true;
             })).Append(token => ExecInTransactionAsync(products, ParallelReplaySql.Products(schema), token)).Prepend(orders);
             if (await RunAllOrFallbackAsync(ct, [.. folds]) is null) return null;
+            events += staged;
             progress?.Invoke(ceiling, events);
         }
 
@@ -107,7 +123,7 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
             checkpoint.Parameters.Add(new() { Value = BatchProjector.CheckpointName });
             await checkpoint.ExecuteNonQueryAsync(ct);
         }
-        return events;
+        return (events, indexesBuilt);
     }
 
     /// <summary>
@@ -187,6 +203,12 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
         await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync(ct);
         return true;
+    }
+
+    private static async Task<long> ExecCountAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
+        return await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task<bool> ExecInTransactionAsync(NpgsqlConnection conn, string sql, CancellationToken ct)

@@ -107,8 +107,10 @@ internal static class ParallelReplaySql
     /// decided before it: the order a batch's FactSql.OrderWinners and RecordOrders end with, whatever the chunks.
     /// Run after each range is staged and before the workers fold it; when an order of this range beats one an
     /// earlier range folded, that one's lines go (FactSql.ReplaceOrders' rule), and the workers add the new ones.
+    /// The first range (fresh) only inserts: nothing was folded before it, and the copy has no keys yet
+    /// (SchemaCopy.CreateAsync holds them).
     /// </summary>
-    public static string Orders(string schema) => $"""
+    public static string Orders(string schema, bool fresh) => $"""
         drop table if exists pg_temp._o;
         create temp table _o as
         select distinct on (order_id) order_id, event_id, seq, occurred_at
@@ -116,11 +118,15 @@ internal static class ParallelReplaySql
               from {Staged} where category = 'purchase') p
         where order_id is not null
         order by order_id, occurred_at, seq;
+        """ + (fresh ? $"""
+        insert into {schema}.orders (order_id, event_id, event_seq, occurred_at)
+        select order_id, event_id, seq, occurred_at from _o
+        """ : $"""
         delete from {schema}.fct_interactions f using _o n join {schema}.orders o on o.order_id = n.order_id
         where f.order_id = n.order_id and f.category = 'purchase' and (n.occurred_at, n.seq) < (o.occurred_at, o.event_seq);
         insert into {schema}.orders as o (order_id, event_id, event_seq, occurred_at)
         select order_id, event_id, seq, occurred_at from _o
         on conflict (order_id) do update set event_id = excluded.event_id, event_seq = excluded.event_seq, occurred_at = excluded.occurred_at
             where (excluded.occurred_at, excluded.event_seq) < (o.occurred_at, o.event_seq)
-        """;
+        """);
 }

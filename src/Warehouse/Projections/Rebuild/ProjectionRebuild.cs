@@ -43,7 +43,9 @@ public sealed partial class ProjectionRebuild(
         try
         {
             await TuneSessionAsync(conn, ct);
-            var deferred = await SchemaCopy.CreateAsync(conn, StarSchemaBatchSchemas.Live, Schema, ct);
+            // A parallel replay fills the copy's first range without its keys, and builds them once (see SchemaCopy).
+            var copy = await SchemaCopy.CreateAsync(conn, StarSchemaBatchSchemas.Live, Schema, holdFillIndexes: options.RebuildWorkers > 1, ct);
+            var heldIndexes = copy.Fill;
             var projectorLogger = loggerFactory.CreateLogger<BatchProjector>();
 
             // Bulk phase: big transactions up to the mark as it stands now, then the indexes only reports need.
@@ -58,17 +60,25 @@ public sealed partial class ProjectionRebuild(
             {
                 while ((await eventStore.GetHighWaterMarkAsync(ct)).Safe < target) await Task.Delay(20, ct);
                 var parallel = new ParallelReplay(dataSource, options, _logger);
-                var replayed = await parallel.RunAsync(Schema, target, options.RebuildWorkers, TuneSessionAsync,
+                var replayed = await parallel.RunAsync(Schema, target, options.RebuildWorkers, TuneSessionAsync, heldIndexes,
                     (at, done) => progress?.Report(new RebuildProgress(at, target, done, done / Math.Max(replay.Elapsed.TotalSeconds, 1e-3))), ct);
-                if (replayed is long count)
+                if (replayed is var (count, indexesBuilt))
                 {
                     (position, events, workers) = (target, count, options.RebuildWorkers);
+                    if (indexesBuilt) heldIndexes = [];
                 }
                 else
                 {
                     // Start clean; the time spent so far stays in the replay's figure (it is what the rebuild took).
-                    deferred = await SchemaCopy.CreateAsync(conn, StarSchemaBatchSchemas.Live, Schema, ct);
+                    copy = await SchemaCopy.CreateAsync(conn, StarSchemaBatchSchemas.Live, Schema, holdFillIndexes: false, ct);
+                    heldIndexes = copy.Fill;
                 }
+            }
+            else if (heldIndexes.Count > 0)
+            {
+                // Nothing to replay in parallel (an empty store), but the sequential path upserts: keys first.
+                await SchemaCopy.CreateIndexesAsync(conn, heldIndexes, ct);
+                heldIndexes = [];
             }
             while (position < target)
             {
@@ -88,7 +98,7 @@ public sealed partial class ProjectionRebuild(
             var replaySeconds = replay.Elapsed.TotalSeconds;
             // Durable first, then the reporting indexes: set logged rewrites a table with its indexes.
             await SchemaCopy.SetLoggedAsync(conn, Schema, ct);
-            await SchemaCopy.CreateIndexesAsync(conn, deferred, ct);
+            await SchemaCopy.CreateIndexesAsync(conn, heldIndexes.Concat(copy.Reports), ct);
 
             // Catch up with what arrived meanwhile, outside the swap lock, so the swap itself stays short.
             var caughtUp = await CatchUpAsync(conn, position, null, projectorLogger, ct);

@@ -10,8 +10,13 @@ namespace Warehouse.Projections.Rebuild;
 /// </summary>
 internal static class SchemaCopy
 {
-    /// <returns>Statements deferred until after the bulk load (fct_interactions' key, the reporting indexes).</returns>
-    public static async Task<IReadOnlyList<string>> CreateAsync(NpgsqlConnection conn, string from, string to, CancellationToken ct)
+    /// <param name="holdFillIndexes">
+    /// Create no index or key that a fill only needs from its second range on (a parallel replay: its first range
+    /// inserts into empty tables, each row once, so no upsert needs a unique index and no merge looks anything up).
+    /// They are returned as <see cref="CopyIndexes.Fill"/>, to build once in bulk: maintaining them row by row was
+    /// a sixth of a worker's time. dim_products keeps its keys: every range's products are upserts.
+    /// </param>
+    public static async Task<CopyIndexes> CreateAsync(NpgsqlConnection conn, string from, string to, bool holdFillIndexes, CancellationToken ct)
     {
         await ExecAsync(conn, $"drop schema if exists {to} cascade; create schema {to};", ct);
         var ddl = await ReadAsync(conn, """
@@ -20,7 +25,8 @@ internal static class SchemaCopy
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = $1 and c.relkind = 'r' order by c.relname
             """, from, to, ct);
-        var deferred = new List<string>();
+        var (fill, deferred) = (new List<string>(), new List<string>());
+        var hold = (string table) => holdFillIndexes && table != "dim_products";
         foreach (var (statement, table) in (await ReadAsync(conn, """
             select format('alter table %I.%I add constraint %I %s', $2::text, t.relname, k.conname, pg_get_constraintdef(k.oid)),
                    t.relname
@@ -33,6 +39,7 @@ internal static class SchemaCopy
             // row by row was about 3 µs a fact, a tenth of the replay. Only the merge of persons looks facts up
             // by person, once per chunk that merges, and a scan of the copy serves it.
             if (table == "fct_interactions" && statement.Contains(" PRIMARY KEY ", StringComparison.Ordinal)) deferred.Add(statement);
+            else if (hold(table)) fill.Add(statement);
             else ddl.Add(statement);
         }
         ddl.AddRange(await ReadAsync(conn, """
@@ -60,15 +67,16 @@ internal static class SchemaCopy
             // the copy's facts, once per chunk that merges).
             var needed = statement.StartsWith("CREATE UNIQUE ", StringComparison.Ordinal) || table == "identities"
                          || (table == "fct_interactions" && statement.Contains("(order_id)", StringComparison.Ordinal));
-            if (needed) await ExecAsync(conn, statement, ct);
-            else deferred.Add(statement);
+            if (!needed) deferred.Add(statement);
+            else if (hold(table)) fill.Add(statement);
+            else await ExecAsync(conn, statement, ct);
         }
 
         await ExecAsync(conn, $"""
             insert into {to}.dim_products (product_key, product_id, name) values (0, '(none)', '(no product)');
             insert into {to}.projection_checkpoints (name, last_seq) values ('{BatchProjector.CheckpointName}', 0);
             """, ct);
-        return deferred;
+        return new CopyIndexes(fill, deferred);
     }
 
     /// <summary>
@@ -86,7 +94,7 @@ internal static class SchemaCopy
         foreach (var statement in statements) await ExecAsync(conn, statement, ct);
     }
 
-    public static async Task CreateIndexesAsync(NpgsqlConnection conn, IReadOnlyList<string> statements, CancellationToken ct)
+    public static async Task CreateIndexesAsync(NpgsqlConnection conn, IEnumerable<string> statements, CancellationToken ct)
     {
         foreach (var statement in statements) await ExecAsync(conn, statement, ct);
     }
@@ -146,3 +154,7 @@ internal static class SchemaCopy
         await cmd.ExecuteNonQueryAsync(ct);
     }
 }
+
+/// <param name="Fill">Held keys and indexes that a fill needs from its second range on (empty unless held).</param>
+/// <param name="Reports">Built after the bulk load: fct_interactions' key and the indexes only reports use.</param>
+internal sealed record CopyIndexes(IReadOnlyList<string> Fill, IReadOnlyList<string> Reports);
