@@ -56,6 +56,11 @@ public sealed class RebuildTests(DatabaseFixture db) : IClassFixture<DatabaseFix
         // The copy is filled unlogged for speed; nothing unlogged (table, index, identity sequence) may be swapped in.
         Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
             "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'warehouse' and c.relpersistence <> 'p'"));
+        // ...nor one that autovacuum leaves alone (the copies are filled with it off)...
+        Assert.Equal([], await conn.QueryAsync<string>("""
+            select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace left join pg_class t on t.oid = c.reltoastrelid
+            where n.nspname = 'warehouse' and (c.reloptions is not null or t.reloptions is not null)
+            """));
         // ...and every table goes live with planner statistics (reltuples -1 = never analyzed): without them the
         // daemon's first batches after a swap seq-scan the fact table.
         Assert.Equal([], await conn.QueryAsync<string>(

@@ -21,22 +21,27 @@ internal static class ParallelReplaySql
 
     /// <summary>
     /// The person map, and the staging table: _b's columns plus the worker's share (person key modulo workers,
-    /// as PostgreSQL's mod gives it: negative for negative keys), one unlogged partition per worker.
+    /// as PostgreSQL's mod gives it: negative for negative keys), one unlogged partition per worker. Scratch that
+    /// lives for seconds: autovacuum is kept off it, or it would vacuum and analyze hundreds of megabytes of fresh
+    /// rows beside the replay (the workers analyze what they plan on themselves).
     /// </summary>
     public static string CreateWork(int workers)
     {
         var sql = $"""
             drop schema if exists {WorkSchema} cascade;
             create schema {WorkSchema};
-            create unlogged table {PersonMap} (own_key bigint not null, user_key bigint not null); -- keys unique by construction
+            create unlogged table {PersonMap} (own_key bigint not null, user_key bigint not null) with ({NoAutovacuum}); -- keys unique by construction
             create unlogged table {WorkSchema}.staged_shape as {StageSql.Select(0, 0, PersonMap)} with no data;
             create table {Staged} (like {WorkSchema}.staged_shape, share int not null) partition by list (share);
             """;
         for (var w = 0; w < workers; w++)
             sql += string.Create(CultureInfo.InvariantCulture,
-                $"create unlogged table {Staged}_{w} partition of {Staged} for values in ({w}{(w > 0 ? $", {w - workers}" : "")});\n");
+                $"create unlogged table {Staged}_{w} partition of {Staged} for values in ({w}{(w > 0 ? $", {w - workers}" : "")}) with ({NoAutovacuum});\n");
         return sql;
     }
+
+    /// <summary>Storage parameters of a table that a rebuild fills and nothing else writes (SchemaCopy resets them).</summary>
+    public const string NoAutovacuum = "autovacuum_enabled = off, toast.autovacuum_enabled = off";
 
     public const string DropWork = $"drop schema if exists {WorkSchema} cascade";
 

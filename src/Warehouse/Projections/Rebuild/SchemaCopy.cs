@@ -20,11 +20,11 @@ internal static class SchemaCopy
     {
         await ExecAsync(conn, $"drop schema if exists {to} cascade; create schema {to};", ct);
         var ddl = await ReadAsync(conn, """
-            select format('create unlogged table %I.%I (like %I.%I including defaults including generated including identity including storage including comments including constraints)',
-                          $2::text, c.relname, n.nspname, c.relname)
+            select format('create unlogged table %I.%I (like %I.%I including defaults including generated including identity including storage including comments including constraints) with (%s)',
+                          $2::text, c.relname, n.nspname, c.relname, $3::text)
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = $1 and c.relkind = 'r' order by c.relname
-            """, from, to, ct);
+            """, from, to, ct, third: ParallelReplaySql.NoAutovacuum);
         var (fill, deferred) = (new List<string>(), new List<string>());
         var hold = (string table) => holdFillIndexes && table != "dim_products";
         foreach (var (statement, table) in (await ReadAsync(conn, """
@@ -82,12 +82,15 @@ internal static class SchemaCopy
     /// <summary>
     /// The copies are filled UNLOGGED (no WAL for the bulk load and its index maintenance; a crash only loses the
     /// copy, which the next rebuild drops anyway) and made durable here, before the catch-up and the swap: one
-    /// sequential rewrite instead of WAL per row, and the swap never moves an unlogged table in.
+    /// sequential rewrite instead of WAL per row (which also leaves behind the dead rows a sequential fill's upserts
+    /// made), and the swap never moves an unlogged table in. Autovacuum, kept off the copies while they fill (it
+    /// would vacuum and analyze a million fresh rows beside the replay, and then hold up this rewrite), is given
+    /// back here; the copies are analyzed before the swap (AnalyzeAsync).
     /// </summary>
     public static async Task SetLoggedAsync(NpgsqlConnection conn, string schema, CancellationToken ct)
     {
         var statements = await ReadAsync(conn, """
-            select format('alter table %I.%I set logged', n.nspname, c.relname)
+            select format('alter table %I.%I set logged, reset (autovacuum_enabled, toast.autovacuum_enabled)', n.nspname, c.relname)
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = $1 and c.relkind = 'r' and c.relpersistence = 'u' and $2 <> '' order by c.relname
             """, schema, schema, ct);
@@ -136,11 +139,12 @@ internal static class SchemaCopy
     }
 
     private static async Task<List<string>> ReadAsync(NpgsqlConnection conn, string sql, string from, string to, CancellationToken ct,
-        bool withTable = false, NpgsqlTransaction? tx = null)
+        bool withTable = false, NpgsqlTransaction? tx = null, string? third = null)
     {
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
         cmd.Parameters.Add(new() { Value = from });
         cmd.Parameters.Add(new() { Value = to });
+        if (third is not null) cmd.Parameters.Add(new() { Value = third });
         var list = new List<string>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
