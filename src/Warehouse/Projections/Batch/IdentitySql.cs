@@ -29,7 +29,8 @@ internal static class IdentitySql
                 union all
                 select anon_id, false, null, person_key from _b where anon_id is not null and type <> 'product_upserted'
                 union all
-                select previous_id, false, null, person_key from _b where previous_id is not null and type = 'alias'
+                -- identify and alias events have no category: said here, a rebuild's staging reads one partition for them
+                select previous_id, false, null, person_key from _b where previous_id is not null and type = 'alias' and category is null
             ) x
             group by x.id
         ) g
@@ -51,7 +52,7 @@ internal static class IdentitySql
                             else e.value end as v,
                        b.occurred_at
                 from _b b cross join lateral jsonb_each(b.traits) e
-                where b.type = 'identify' and b.primary_id is not null
+                where b.type = 'identify' and b.category is null and b.primary_id is not null
                 order by b.primary_id, e.key, b.occurred_at desc, b.seq desc
             ) per_key
             group by primary_id

@@ -21,9 +21,11 @@ internal static class ParallelReplaySql
 
     /// <summary>
     /// The person map, and the staging table: _b's columns plus the worker's share (person key modulo workers,
-    /// as PostgreSQL's mod gives it: negative for negative keys), one unlogged partition per worker. Scratch that
-    /// lives for seconds: autovacuum is kept off it, or it would vacuum and analyze hundreds of megabytes of fresh
-    /// rows beside the replay (the workers analyze what they plan on themselves).
+    /// as PostgreSQL's mod gives it: negative for negative keys), one partition per worker. Each worker's is split
+    /// again by kind of event (CategoryPartitions), so that a statement about purchases, product events or
+    /// identify/alias reads only those rows. Scratch that lives for seconds: unlogged, and autovacuum is kept off
+    /// it, or it would vacuum and analyze hundreds of megabytes of fresh rows beside the replay (the workers
+    /// analyze what they plan on themselves).
     /// </summary>
     public static string CreateWork(int workers)
     {
@@ -35,10 +37,29 @@ internal static class ParallelReplaySql
             create table {Staged} (like {WorkSchema}.staged_shape, share int not null) partition by list (share);
             """;
         for (var w = 0; w < workers; w++)
+        {
             sql += string.Create(CultureInfo.InvariantCulture,
-                $"create unlogged table {Staged}_{w} partition of {Staged} for values in ({w}{(w > 0 ? $", {w - workers}" : "")}) with ({NoAutovacuum});\n");
+                $"create table {Staged}_{w} partition of {Staged} for values in ({w}{(w > 0 ? $", {w - workers}" : "")}) partition by list (category);\n");
+            foreach (var (name, values) in CategoryPartitions)
+                sql += string.Create(CultureInfo.InvariantCulture,
+                    $"create unlogged table {Staged}_{w}_{name} partition of {Staged}_{w} {values} with ({NoAutovacuum});\n");
+        }
         return sql;
     }
+
+    /// <summary>
+    /// A share's events by what reads them: the order lines and orders (purchases), the products (product events
+    /// and purchases), identify and alias (no category: IdentitySql.Register names it, so that its scans for
+    /// them read only that partition), and the rest (page views, checkout steps, custom events: only the facts
+    /// and first touches read them).
+    /// </summary>
+    private static readonly (string Name, string Values)[] CategoryPartitions =
+    [
+        ("purchase", "for values in ('purchase')"),
+        ("product", "for values in ('product_view', 'add_to_cart', 'remove_from_cart')"),
+        ("none", "for values in (null)"),
+        ("rest", "default"),
+    ];
 
     /// <summary>Storage parameters of a table that a rebuild fills and nothing else writes (SchemaCopy resets them).</summary>
     public const string NoAutovacuum = "autovacuum_enabled = off, toast.autovacuum_enabled = off";
@@ -65,10 +86,15 @@ internal static class ParallelReplaySql
     public static string WorkerView(int worker) => string.Create(CultureInfo.InvariantCulture,
         $"create temp view _b as select * from {Staged}_{worker}");
 
-    /// <summary>The products connection's _b: the staged events that name a product, and the catalogue's.</summary>
+    /// <summary>
+    /// The products connection's _b: the staged events that name a product, and the catalogue's (two branches, so
+    /// that each statement over it reads only the partitions that can hold its rows).
+    /// </summary>
     public const string ProductsView = $"""
-        create temp view _b as select * from {Staged}
-        where category in ('product_view', 'add_to_cart', 'remove_from_cart', 'purchase') or type = 'product_upserted'
+        create temp view _b as
+        select * from {Staged} where category in ('product_view', 'add_to_cart', 'remove_from_cart', 'purchase')
+        union all
+        select * from {Staged} where category is null and type = 'product_upserted'
         """;
 
     /// <summary>dim_products from one staged range (FactSql's statements, in the order a batch runs them).</summary>
