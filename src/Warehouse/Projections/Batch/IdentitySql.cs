@@ -176,6 +176,12 @@ internal static class IdentitySql
             updated_at = excluded.updated_at
         """;
 
-    /// <summary>Users for persons not written yet (a parallel rebuild's first range): a plain insert.</summary>
-    public static readonly string UsersFresh = Users[..Users.IndexOf("on conflict", StringComparison.Ordinal)];
+    /// <summary>
+    /// Users for persons not written yet (a parallel rebuild's first range): a plain insert, for the persons whose
+    /// key the caller's condition on <c>i.user_key</c> selects (its share), in place of the touched persons _k: in a
+    /// first range those are all of the share's persons, and naming them costs nothing where _k took a scan of the
+    /// share (0.15 s of 500k events) and a join.
+    /// </summary>
+    public static string UsersFresh(string persons) =>
+        Users[..Users.IndexOf("on conflict", StringComparison.Ordinal)].Replace("join _k k on k.user_key = i.user_key", "where " + persons, StringComparison.Ordinal);
 }

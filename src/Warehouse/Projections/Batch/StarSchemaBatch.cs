@@ -26,17 +26,20 @@ internal static class StarSchemaBatch
     /// share is always big and mixed, so it runs every one instead of first counting what it holds (a scan of
     /// the share, 0.15 s in every 500k events), and it reports nothing (the caller counted the staged events).
     /// </summary>
-    /// <param name="fresh">No batch has written any of this share's persons yet (the first range): inserts, not upserts.</param>
-    public static async Task RunShareAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, bool fresh, CancellationToken ct) =>
+    /// <param name="freshPersons">
+    /// Null after the first range. In the first range, when no batch has written any of this share's persons yet,
+    /// the condition on a person key <c>i.user_key</c> that selects the share's persons: inserts, not upserts.
+    /// </param>
+    public static async Task RunShareAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string? freshPersons, CancellationToken ct) =>
         await ExecAsync(conn, tx, Join(
             StageSql.DropTempsOfShare,
             StageSql.PurchaseLinesView,
-            In(schema, fresh ? IdentitySql.RegisterFresh : IdentitySql.Register),
+            In(schema, freshPersons is not null ? IdentitySql.RegisterFresh : IdentitySql.Register),
             In(schema, FactSql.ForPersons(FactSql.Interactions, decided: true)),
             FactSql.WaitForDecidedOrders,
             In(schema, FactSql.ForPersons(FactSql.OrderLines, decided: true)),
-            IdentitySql.DecidedTouchedPersons,
-            In(schema, fresh ? IdentitySql.UsersFresh : IdentitySql.Users)), ct);
+            freshPersons is not null ? null : IdentitySql.DecidedTouchedPersons,
+            In(schema, freshPersons is not null ? IdentitySql.UsersFresh(freshPersons) : IdentitySql.Users)), ct);
 
     private static async Task<BatchResult> RunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string schema, string stage, CancellationToken ct)
     {

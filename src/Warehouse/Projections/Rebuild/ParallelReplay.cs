@@ -107,7 +107,7 @@ internal sealed partial class ParallelReplay(NpgsqlDataSource dataSource, Projec
             {
                 await ExecAsync(connections[w], ParallelReplaySql.AnalyzeStaged(w), token);
                 await using var tx = await connections[w].BeginTransactionAsync(token);
-                await StarSchemaBatch.RunShareAsync(connections[w], tx, schema, fresh, token);
+                await StarSchemaBatch.RunShareAsync(connections[w], tx, schema, fresh ? ParallelReplaySql.ShareOf("i.user_key", w, workers) : null, token);
                 await tx.CommitAsync(token);
                 return true;
             })).Append(token => ExecInTransactionAsync(products, ParallelReplaySql.Products(schema), token)).Prepend(orders);

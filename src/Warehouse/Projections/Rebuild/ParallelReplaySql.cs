@@ -39,7 +39,7 @@ internal static class ParallelReplaySql
         for (var w = 0; w < workers; w++)
         {
             sql += string.Create(CultureInfo.InvariantCulture,
-                $"create table {Staged}_{w} partition of {Staged} for values in ({w}{(w > 0 ? $", {w - workers}" : "")}) partition by list (category);\n");
+                $"create table {Staged}_{w} partition of {Staged} for values in ({ShareValues(w, workers)}) partition by list (category);\n");
             foreach (var (name, values) in CategoryPartitions)
                 sql += string.Create(CultureInfo.InvariantCulture,
                     $"create unlogged table {Staged}_{w}_{name} partition of {Staged}_{w} {values} with ({NoAutovacuum});\n");
@@ -71,6 +71,15 @@ internal static class ParallelReplaySql
     /// <summary>One slice of a range into the staging table, each event with its person's final key and share.</summary>
     public static string Stage(long floor, long ceiling, int workers) => string.Create(CultureInfo.InvariantCulture,
         $"insert into {Staged} select s.*, mod(coalesce(s.person_key, 0), {workers}) from ({StageSql.Select(floor, ceiling, PersonMap)}) s");
+
+    /// <summary>The condition that a person key is in a worker's share (its partition's values, as Stage computes them).</summary>
+    public static string ShareOf(string key, int worker, int workers) => string.Create(CultureInfo.InvariantCulture,
+        $"mod({key}, {workers}) in ({ShareValues(worker, workers)})");
+
+    /// <summary>A key's mod is negative for a negative key, so worker w > 0 takes w and w - workers.</summary>
+    private static string ShareValues(int worker, int workers) => worker == 0
+        ? "0"
+        : string.Create(CultureInfo.InvariantCulture, $"{worker}, {worker - workers}");
 
     /// <summary>
     /// A worker's partition, before it folds it: its _b is a view, which a batch cannot analyze itself. A small
